@@ -1,0 +1,90 @@
+"""The root ``kechuang`` Typer app: Chinese-first help, ``--lang en`` for English."""
+
+from __future__ import annotations
+
+import typer
+
+from kechuang import __version__
+from kechuang.cli import db, registry, validate
+from kechuang.cli.common import handle_errors, t
+from kechuang.cli.imports import import_cmd, template_cmd
+from kechuang.core.i18n import set_lang
+
+app = typer.Typer(
+    name="kechuang",
+    help=t(
+        "科创：城市科创金融与知识产权服务系统（企业库、认定标准、信贷、保险、基金、知识产权、统计发布）。\n\n用 --lang en 显示英文。",
+        "kechuang: a city's sci-tech finance and IP service system (registry, standards, credit, insurance, funds, IP, statistics).\n\nUse --lang zh for Chinese.",
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kechuang {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    lang: str = typer.Option(
+        "zh",
+        "--lang",
+        envvar="KECHUANG_LANG",
+        help=t("界面语言：zh（默认）或 en", "language: zh (default) or en"),
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help=t("显示版本", "show version")
+    ),
+) -> None:
+    """科创 kechuang."""
+    set_lang(lang)
+
+
+app.command(
+    "import",
+    help=t(
+        "导入企业、年度数据、资质或机构文件（整文件全部成功才保存）",
+        "Import a registry file (all or nothing)",
+    ),
+)(handle_errors(import_cmd))
+app.command("template", help=t("生成 XLSX 导入模板", "Write an XLSX import template"))(
+    handle_errors(template_cmd)
+)
+app.add_typer(validate.app, name="validate")
+app.add_typer(db.app, name="db")
+app.add_typer(registry.app, name="registry")
+
+
+@app.command(
+    "demo",
+    help=t(
+        "演示：在新数据库中用导入流程建立示例企业库并打印概况",
+        "Demo: build a sample registry in a fresh database through the import path and print a summary",
+    ),
+)
+@handle_errors
+def demo(
+    directory: str | None = typer.Option(
+        None,
+        "--dir",
+        help=t(
+            "演示目录（默认 $KECHUANG_HOME/demo）", "demo directory (default $KECHUANG_HOME/demo)"
+        ),
+    ),
+    enterprises: int = typer.Option(
+        300, "--enterprises", "-n", min=10, help=t("示例企业数", "number of sample enterprises")
+    ),
+    seed: int = typer.Option(
+        2023,
+        "--seed",
+        help=t("随机种子（同一种子得到同一数据）", "random seed (same seed, same data)"),
+    ),
+) -> None:
+    """Build and summarise the demo registry."""
+    from kechuang.demo.run import run_demo
+
+    run_demo(directory=directory, enterprises=enterprises, seed=seed)

@@ -1,0 +1,1 @@
+"""Pure building blocks with no database and no I/O framework: money, periods, identifiers, errors."""

@@ -1,0 +1,1 @@
+"""``kechuang demo``: a sample city registry built through the real import path."""

@@ -1,0 +1,1 @@
+"""The registry: enterprises, their fiscal-year facts and qualifications, and institutions."""
