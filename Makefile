@@ -5,7 +5,7 @@
 #   make demo      run `kechuang demo`
 #   make sysdeps   install missing system packages (scripts/install-system-deps.sh)
 #   make lint      ruff check, ruff format --check, mypy, lint-imports
-#   make test      the test suite (PYTEST_ARGS="..." to pass options, PYTEST_WORKERS=0 for serial)
+#   make test      the test suite (PYTEST_ARGS="..." to pass options, PYTEST_WORKERS=2 for xdist)
 #   make check     everything CI runs: sysdeps, dev, lint, full suite with coverage, no skips
 #   make bench     benchmarks/run.py
 #   make clean     remove the venv and caches
@@ -14,8 +14,10 @@
 
 PYTHON ?= python3
 VENV ?= .venv
-# each xdist worker starts its own throwaway PostgreSQL cluster on its own free port
-PYTEST_WORKERS ?= 2
+# pytest-xdist workers; 0 = serial (the default: on a 2-CPU runner serial is faster than -n 2).
+# The database fixtures support xdist (each worker starts its own throwaway PostgreSQL cluster
+# on its own free port): `make test PYTEST_WORKERS=2` / `PYTEST_WORKERS=auto`.
+PYTEST_WORKERS ?= 0
 PYTEST_ARGS ?=
 
 SHELL := /bin/bash
@@ -37,7 +39,7 @@ endif
 .PHONY: help venv dev demo sysdeps lint test check bench clean
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- environments
 
@@ -45,14 +47,17 @@ $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"kechuang needs Python 3.11, $(PYTHON) is {sys.version.split()[0]}"'
 	$(PYTHON) -m venv $(VENV)
 
+# Stamps: redo the install only when pyproject.toml or constraints.txt changed.
+# (The dev install includes the runtime one, so it refreshes both stamps.)
 $(VENV_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP) install --quiet -c $(CONSTRAINTS) pip
 	$(PIP) install -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(DEV_STAMP): $(VENV_STAMP)
+$(DEV_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP) install --quiet -c $(CONSTRAINTS) pip
 	$(PIP) install -c $(CONSTRAINTS) -e '.[dev]'
-	touch $@
+	touch $(VENV_STAMP) $@
 
 venv: $(VENV_STAMP)
 
@@ -93,7 +98,7 @@ bench: venv
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis htmlcov build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov build dist
 	rm -f .coverage .coverage.* coverage.xml
 	rm -rf src/*.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

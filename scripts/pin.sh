@@ -52,19 +52,56 @@ header() {
 EOF
 }
 
+# Names (canonical, one a line) of kechuang[dev,$PIN_EXTRAS] and everything it pulls in,
+# read from the installed metadata of the venv whose python runs this.
+CLOSURE_PY='
+import importlib.metadata as md, re, sys
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    from pip._vendor.packaging.requirements import Requirement
+canon = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+extras = [e for e in sys.argv[1].split(",") if e]
+seen, todo = set(), [("kechuang", tuple(extras))]
+while todo:
+    name, wanted = todo.pop()
+    key = (canon(name), wanted)
+    if key in seen:
+        continue
+    seen.add(key)
+    dist = md.distribution(name)
+    for line in dist.requires or []:
+        req = Requirement(line)
+        if req.marker and not any(req.marker.evaluate({"extra": e}) for e in ("", *wanted)):
+            continue
+        todo.append((req.name, tuple(sorted(req.extras))))
+for name in sorted({n for n, _ in seen} - {"kechuang"}):
+    print(name)
+'
+
 freeze() { # $1 = venv dir
     local py="$1/bin/python"
     [[ -x "$py" ]] || { echo "pin.sh: no python at $py (create the venv with 'make dev' first)" >&2; exit 1; }
-    local pip_version
+    local pip_version closure frozen line name
     pip_version="$("$py" -m pip --version | awk '{print $2}')"
+    # only what kechuang[dev,...] really installs: a stray package in the venv is not pinned
+    closure="$("$py" -c "$CLOSURE_PY" "dev${PIN_EXTRAS:+,$PIN_EXTRAS}")"
+    frozen="$("$py" -m pip freeze --exclude-editable --disable-pip-version-check |
+        grep -v -E '^\s*(#|-e\s)' | grep -v -i -E '^kechuang(\s*[=@<>!~ ]|$)' || true)"
     {
         header
         echo
         {
             echo "pip==${pip_version}"
-            "$py" -m pip freeze --exclude-editable --disable-pip-version-check \
-                | grep -v -E '^\s*(#|-e\s)' \
-                | grep -v -i -E '^kechuang(\s*[=@<>!~ ]|$)'
+            while IFS= read -r line; do
+                [[ -n "$line" ]] || continue
+                name="$(sed -E 's/[=@ ].*//; s/[-_.]+/-/g' <<<"$line" | tr '[:upper:]' '[:lower:]')"
+                if grep -qx -- "$name" <<<"$closure"; then
+                    echo "$line"
+                else
+                    echo "pin.sh: not pinned, nothing in kechuang[dev${PIN_EXTRAS:+,$PIN_EXTRAS}] needs it: $line" >&2
+                fi
+            done <<<"$frozen"
         } | LC_ALL=C sort -f -t= -k1,1
     } >"$OUT.tmp"
     mv "$OUT.tmp" "$OUT"

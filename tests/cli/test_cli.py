@@ -196,8 +196,13 @@ def test_registry_show_and_history(db_url: str, tmp_path: Path) -> None:
     shown = runner.invoke(app, ["registry", "show", A.lower(), "--json"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["enterprise"]["name"] == "上海甲智能科技有限公司"
-    hist = runner.invoke(app, ["registry", "history", A], env={"COLUMNS": "250"})
-    assert "上海甲科技有限公司 → 上海甲智能科技有限公司" in hist.stdout
+    hist = json.loads(runner.invoke(app, ["registry", "history", A, "--json"]).stdout)
+    assert [h["action"] for h in hist] == ["create", "update"]
+    assert hist[1]["changes"] == {"name": ["上海甲科技有限公司", "上海甲智能科技有限公司"]}
+    assert hist[1]["source"] == "import enterprises: e2.csv"
+    table = runner.invoke(app, ["registry", "history", A])
+    assert table.exit_code == 0
+    assert "修改历史" in table.stdout
     missing = runner.invoke(app, ["registry", "show", "91350100M000100Y43"])
     assert missing.exit_code == 1
 

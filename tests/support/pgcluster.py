@@ -5,8 +5,9 @@
 * if ``KECHUANG_TEST_PG_URL`` is set (a SQLAlchemy/libpq URL of an *admin* database on an
   existing server, e.g. ``postgresql://postgres:pw@db:5432/postgres``), that server is used and
   nothing is started or stopped;
-* otherwise a private cluster is created with ``initdb`` in a temporary directory and started on
-  a free TCP port on 127.0.0.1 (never 5432) with durability switched off (``fsync=off`` …) —
+* otherwise a private cluster is created with ``initdb`` in a temporary directory (on the
+  ``/dev/shm`` tmpfs when it has room; ``KECHUANG_TEST_PG_TMPDIR`` overrides) and started on a
+  free TCP port on 127.0.0.1 (never 5432) with durability switched off (``fsync=off`` …) —
   fast, and gone after ``stop()``.
 
 The server binaries are found with ``pg_config --bindir`` or, failing that, the newest
@@ -34,9 +35,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 ENV_URL = "KECHUANG_TEST_PG_URL"
+ENV_TMPDIR = "KECHUANG_TEST_PG_TMPDIR"  # override where the throwaway cluster lives
 SUPERUSER = "postgres"
 SYSTEM_USER = "postgres"  # the OS account the cluster runs as when the tests run as root
 DRIVER = "postgresql+psycopg"
+
+_MIN_FREE_BYTES = 1 << 30  # a cluster is ~40 MB, each cloned database ~8 MB; leave headroom
 
 _SERVER_SETTINGS = {
     "fsync": "off",
@@ -180,21 +184,16 @@ class PgCluster:
         if base is None:
             return
         try:
-            if (base / "data" / "postmaster.pid").exists():
-                with contextlib.suppress(OSError, subprocess.SubprocessError):
-                    pg_ctl = str(self.bindir / "pg_ctl")
-                    args = [
-                        pg_ctl,
-                        "stop",
-                        "-D",
-                        str(base / "data"),
-                        "-m",
-                        "fast",
-                        "-w",
-                        "-t",
-                        "60",
-                    ]
+            pg_ctl = str(self.bindir / "pg_ctl")
+            for mode in ("fast", "immediate"):  # immediate only if fast failed
+                if not (base / "data" / "postmaster.pid").exists():
+                    break
+                args = [pg_ctl, "stop", "-D", str(base / "data"), "-m", mode, "-w", "-t", "60"]
+                try:
                     self._run(args, cwd=base, timeout=90)
+                    break
+                except (OSError, subprocess.SubprocessError):
+                    continue
         finally:
             self._started = False
             shutil.rmtree(base, ignore_errors=True)
@@ -210,15 +209,30 @@ class PgCluster:
         return f"PgCluster(bindir={str(self.bindir)!r}, port={self.port}, base={self.base})"
 
     # -- internals
-    def _tempdir_parent(self) -> str | None:
-        """As root the cluster runs as ``postgres``, which must be able to reach the directory."""
-        parent = Path(tempfile.gettempdir()).resolve()
-        if not self._run_as:
-            return None
-        for part in (parent, *parent.parents):
-            if not part.stat().st_mode & stat.S_IXOTH:
-                return "/tmp"
-        return str(parent)
+    def _tempdir_parent(self) -> str:
+        """Where the cluster directory goes: ``$KECHUANG_TEST_PG_TMPDIR``, else ``/dev/shm``
+        (tmpfs: ``CREATE DATABASE … TEMPLATE`` is ~10x faster there than on disk) when it has
+        room, else the temp dir, else ``/tmp``.  As root the cluster runs as ``postgres``,
+        which must be able to reach the directory."""
+        if override := os.environ.get(ENV_TMPDIR, "").strip():
+            return override
+        for candidate in ("/dev/shm", tempfile.gettempdir(), "/tmp"):
+            if self._usable_parent(Path(candidate), min_free=_MIN_FREE_BYTES):
+                return candidate
+        return tempfile.gettempdir()
+
+    def _usable_parent(self, path: Path, min_free: int) -> bool:
+        try:
+            path = path.resolve()
+            if not (path.is_dir() and os.access(path, os.W_OK | os.X_OK)):
+                return False
+            if shutil.disk_usage(path).free < min_free:
+                return False
+            if self._run_as:  # every ancestor must be traversable by others
+                return all(part.stat().st_mode & stat.S_IXOTH for part in (path, *path.parents))
+        except OSError:
+            return False
+        return True
 
     def _command(self, args: list[str]) -> list[str]:
         if self._run_as:

@@ -107,11 +107,31 @@ def show(
 
 @app.command("history")
 @handle_errors
-def history(uscc: str = typer.Argument(..., help=t("统一社会信用代码", "USCC"))) -> None:
+def history(
+    uscc: str = typer.Argument(..., help=t("统一社会信用代码", "USCC")),
+    json_out: bool = typer.Option(False, "--json", help=t("输出 JSON", "print JSON")),
+) -> None:
     """显示企业记录的全部修改历史（谁、何时、旧值→新值）/ Show every change to an enterprise's records."""
     ensure_schema()
     with unit_of_work() as session:
         rows = registry_service.history(session=session, uscc=uscc)
+        if json_out:
+            print_json(
+                [
+                    {
+                        "changed_at": h.changed_at.isoformat(),
+                        "actor": h.actor,
+                        "table": h.table_name,
+                        "record": h.record_key,
+                        "action": h.action,
+                        "changes": h.changes,
+                        "source": h.source,
+                        "batch_id": h.batch_id,
+                    }
+                    for h in rows
+                ]
+            )
+            return
         table = Table(title=t("修改历史", "Change history"))
         for col in (
             t("时间", "when"),

@@ -42,22 +42,25 @@ def districts() -> dict[str, District]:
     return out
 
 
+@cache
+def _district_index() -> dict[str, District]:
+    index: dict[str, District] = {}
+    for d in districts().values():
+        index[d.code] = d
+        for name in (d.name.zh, d.name.zh.removesuffix("区"), d.name.zh.removesuffix("新区")):
+            index[name] = d
+        en = d.name.en.lower()
+        index[en] = d
+        index[en.removesuffix(" district")] = d
+        index[f"{en} district"] = d
+    return index
+
+
 def resolve_district(text: str) -> District | None:
     """Find a district by code, Chinese name (with or without 区) or English name."""
     needle = text.strip()
-    table = districts()
-    if needle in table:
-        return table[needle]
-    low = needle.lower()
-    for d in table.values():
-        names = {d.name.zh, d.name.zh.removesuffix("区"), d.name.zh.removesuffix("新区")}
-        if (
-            needle in names
-            or low == d.name.en.lower()
-            or low == d.name.en.lower().removesuffix(" district")
-        ):
-            return d
-    return None
+    index = _district_index()
+    return index.get(needle) or index.get(needle.lower())
 
 
 def district_name(code: str) -> Msg:

@@ -112,18 +112,21 @@ def upsert(
             progress(min(start + CHUNK, len(rows)))
 
     if inserts:
-        stmt = insert(table).returning(table.c.id, *key_cols, sort_by_parameter_order=True)
+        # RETURNING gives each new id with its natural key, so rows are matched by key (no
+        # per-row ordering round trips).
+        stmt = insert(table).returning(table.c.id, *key_cols)
         payload = [{**r, "version": 1, "created_at": now, "updated_at": now} for r in inserts]
-        returned = session.execute(stmt, payload).all()
-        for r, ret in zip(inserts, returned, strict=True):
+        new_ids = {tuple(ret[1:]): ret[0] for ret in session.execute(stmt, payload)}
+        for r in inserts:
             k = tuple(r[c] for c in key)
-            result.ids[k] = ret.id
+            ident = new_ids[k]
+            result.ids[k] = ident
             changes = diff(None, r)
             result.changes.append((k, "create", changes))
             history.append(
                 {
                     "table_name": table.name,
-                    "record_id": ret.id,
+                    "record_id": ident,
                     "record_key": label(r),
                     "action": "create",
                     "changes": changes,
