@@ -1,0 +1,1 @@
+"""Qualification standards as code: dated parameters, criteria with explanations, batch screening."""
