@@ -56,7 +56,7 @@ $(VENV_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 $(DEV_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP) install --quiet -c $(CONSTRAINTS) pip
-	$(PIP) install -c $(CONSTRAINTS) -e '.[dev]'
+	$(PIP) install -c $(CONSTRAINTS) -e '.[dev,spark]'
 	touch $(VENV_STAMP) $@
 
 venv: $(VENV_STAMP)

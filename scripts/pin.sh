@@ -21,7 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
-PIN_EXTRAS="${PIN_EXTRAS:-}"
+PIN_EXTRAS="${PIN_EXTRAS:-spark}"
 OUT="constraints.txt"
 
 # Upper bounds that a fresh resolve must respect but pyproject.toml does not (yet) state.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kechuang import __version__
-from kechuang.cli import db, registry, validate
+from kechuang.cli import db, registry, standards, validate
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
 from kechuang.core.i18n import set_lang
@@ -57,6 +57,7 @@ app.command("template", help=t("生成 XLSX 导入模板", "Write an XLSX import
 app.add_typer(validate.app, name="validate")
 app.add_typer(db.app, name="db")
 app.add_typer(registry.app, name="registry")
+app.add_typer(standards.app, name="standards")
 
 
 @app.command(

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import kechuang.registry.models
+import kechuang.standards.models
 import kechuang.storage.history  # noqa: F401 - registers history tables
 from kechuang.storage import Base
 

@@ -10,6 +10,12 @@ from kechuang.standards.engine import Standard
 
 MODULES: dict[str, str] = {
     "tech_sme": "kechuang.standards.tech_sme",
+    "high_tech": "kechuang.standards.high_tech",
+    "innovative_sme": "kechuang.standards.innovative_sme",
+    "little_giant": "kechuang.standards.little_giant",
+    "sme_size_class": "kechuang.standards.sme_size_class",
+    "high_value_patent": "kechuang.standards.high_value_patent",
+    "sci_tech_enterprise": "kechuang.standards.sci_tech_enterprise",
 }
 """Standard key → module defining ``STANDARD``."""
 

@@ -102,6 +102,8 @@ class Standard:
     score_high: ex.Expr | None = None
     pass_mark: str | None = None
     """Parameter key of the pass mark, when the standard scores."""
+    as_of_defaults: tuple[str, ...] = ()
+    """Date fields that default to the evaluation date when missing (e.g. ``application_date``)."""
 
     def field(self, name: str) -> FieldSpec:
         """The field spec named ``name``."""
@@ -237,7 +239,9 @@ def _list_of(value: Any) -> list[Any]:
     return [value]
 
 
-def profile_row(standard: Standard, raw: Mapping[str, Any], *, where: str = "") -> dict[str, Any]:
+def profile_row(
+    standard: Standard, raw: Mapping[str, Any], *, where: str = "", as_of: dt.date | None = None
+) -> dict[str, Any]:
     """Convert one input profile (JSON object or CSV row) to a row of exact values.
 
     Money is read in 元 (numbers or numeric strings) and held in fen; lists of fiscal years are
@@ -258,6 +262,9 @@ def profile_row(standard: Standard, raw: Mapping[str, Any], *, where: str = "") 
                 padded = [None] * (LIST_LEN - len(parsed)) + parsed
                 for col, v in zip(spec.columns(), padded, strict=True):
                     row[col] = v
+                continue
+            if _blank(value) and spec.name in standard.as_of_defaults and as_of is not None:
+                row[spec.name] = as_of
                 continue
             if _blank(value):
                 row[spec.name] = (
@@ -308,13 +315,21 @@ def _msg_for(
     observed: str | None,
     required: str | None,
     points: int | None,
+    points_high: int | None,
     flagged: bool,
 ) -> Msg:
     obs = observed if observed is not None else "—"
     req = f"（要求 {required}）" if required else ""
     req_en = f" (required {required})" if required else ""
-    pts = f"，得 {points} 分" if points is not None else ""
-    pts_en = f", {points} points" if points is not None else ""
+    if points is not None and points_high is not None and points_high != points:
+        pts, pts_en = (
+            f"，得 {points}–{points_high} 分（待定）",
+            f", {points}–{points_high} points (to be settled)",
+        )
+    elif points is not None:
+        pts, pts_en = f"，得 {points} 分", f", {points} points"
+    else:
+        pts = pts_en = ""
     if passed is True:
         zh, en = f"{c.label.zh}：{obs}{req}，符合{pts}", f"{c.label.en}: {obs}{req_en}, met{pts_en}"
     elif passed is False:
@@ -324,6 +339,11 @@ def _msg_for(
         )
     elif c.passed is None and points is not None:
         zh, en = f"{c.label.zh}：{obs}{req}{pts}", f"{c.label.en}: {obs}{req_en}{pts_en}"
+    elif observed is not None:
+        zh, en = (
+            f"{c.label.zh}：{obs}{req}，待定{pts}",
+            f"{c.label.en}: {obs}{req_en}, not yet decided{pts_en}",
+        )
     else:
         zh, en = (
             f"{c.label.zh}：缺少数据，无法判断{req}",
@@ -369,14 +389,7 @@ def evaluate_row(standard: Standard, row: Mapping[str, Any], resolved: Resolved)
                 points_high=points_high,
                 reference=reference,
                 parameter_version=[v.version for v in used],
-                message=_msg_for(
-                    c,
-                    passed,
-                    observed,
-                    required,
-                    points if points_high == points else None,
-                    flagged,
-                ),
+                message=_msg_for(c, passed, observed, required, points, points_high, flagged),
             )
         )
     qualified = ex.evaluate(standard.qualified, row, res)
@@ -429,7 +442,7 @@ def evaluate_profile(
 ) -> Evaluation:
     """Evaluate one raw profile (JSON-like mapping) as of ``as_of``."""
     resolved = (parameters or default_parameters()).at(as_of, overrides)
-    return evaluate_row(standard, profile_row(standard, profile), resolved)
+    return evaluate_row(standard, profile_row(standard, profile, as_of=as_of), resolved)
 
 
 # ---------------------------------------------------------------------------- batch screening
@@ -447,20 +460,31 @@ def screen_table(standard: Standard, table: Any, resolved: Resolved) -> Any:
     import ibis
 
     res = resolved.fresh()
-    q = ex.to_ibis(standard.qualified, table, res)
+    roots = [standard.qualified]
+    for extra in (standard.direct, standard.score, standard.score_high):
+        if extra is not None:
+            roots.append(extra)
+    for c in standard.criteria:
+        roots.extend(x for x in (c.passed, c.points) if x is not None)
+    wide, shared = ex.materialise_shared(roots, table, res)
+
+    def comp(node: ex.Expr) -> Any:
+        if id(node) in shared:
+            return wide[shared[id(node)]]
+        return ex.to_ibis(node, wide, res, shared)
+
+    q = comp(standard.qualified)
     outcome = ibis.cases((q.isnull(), "undetermined"), (q, "qualified"), else_="not_qualified")
-    cols: dict[str, Any] = {"id": table["id"], "outcome": outcome}
+    cols: dict[str, Any] = {"id": wide["id"], "outcome": outcome}
     direct = (
-        ex.to_ibis(standard.direct, table, res).coalesce(False)
+        comp(standard.direct).coalesce(False)
         if standard.direct is not None
         else ibis.literal(False)
     )
     if standard.score is not None:
-        cols["score"] = ex.to_ibis(standard.score, table, res)
+        cols["score"] = comp(standard.score)
         cols["score_high"] = (
-            ex.to_ibis(standard.score_high, table, res)
-            if standard.score_high is not None
-            else cols["score"]
+            comp(standard.score_high) if standard.score_high is not None else cols["score"]
         )
         route = ibis.cases((direct, "direct"), (q.notnull(), "score"), else_=ibis.null("string"))
     else:
@@ -469,13 +493,9 @@ def screen_table(standard: Standard, table: Any, resolved: Resolved) -> Any:
         route = ibis.cases((direct, "direct"), else_=ibis.null("string"))
     cols["route"] = route
     for c in standard.criteria:
-        cols[f"{c.key}__passed"] = (
-            ex.to_ibis(c.passed, table, res) if c.passed is not None else ibis.null("boolean")
-        )
-        cols[f"{c.key}__points"] = (
-            ex.to_ibis(c.points, table, res) if c.points is not None else ibis.null("int64")
-        )
-    return table.select(**cols)
+        cols[f"{c.key}__passed"] = comp(c.passed) if c.passed is not None else ibis.null("boolean")
+        cols[f"{c.key}__points"] = comp(c.points) if c.points is not None else ibis.null("int64")
+    return wide.select(**cols)
 
 
 def profiles_to_arrow(standard: Standard, rows: Iterable[Mapping[str, Any]]) -> Any:
@@ -512,13 +532,13 @@ def screen_rows(
     connection: Any = None,
 ) -> list[dict[str, Any]]:
     """Screen converted profile rows on an Ibis engine; one result dict per subject, input order."""
-    from kechuang.standards.engines import connect
+    from kechuang.standards.engines import connect, load_table
 
     resolved = (parameters or default_parameters()).at(as_of, overrides)
     arrow = profiles_to_arrow(standard, rows)
     con = connection or connect(engine)
     name = f"profiles_{standard.key}"
-    table = con.create_table(name, arrow, overwrite=True)
+    table = load_table(con, name, arrow)
     result = screen_table(standard, table, resolved).to_pyarrow().to_pylist()
     by_id = {r["id"]: r for r in result}
     return [by_id[r["id"]] for r in rows]

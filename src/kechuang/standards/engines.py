@@ -9,6 +9,7 @@ needs the optional extra ``kechuang[spark]`` and Java; ``KECHUANG_SPARK_MASTER``
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 from kechuang.core.errors import KechuangError
@@ -59,9 +60,12 @@ def connect(engine: str = "duckdb", *, url: str | None = None) -> Any:
                 code="engine.unavailable",
             ) from exc
         master = os.environ.get("KECHUANG_SPARK_MASTER", "local[2]")
+        scratch = tempfile.mkdtemp(prefix="kechuang-spark-")
         session = (
             SparkSession.builder.master(master)
             .appName("kechuang")
+            .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
+            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
@@ -75,3 +79,19 @@ def connect(engine: str = "duckdb", *, url: str | None = None) -> Any:
         ),
         code="engine.unknown",
     )
+
+
+def load_table(con: Any, name: str, arrow: Any) -> Any:
+    """Register an Arrow table as ``name`` on ``con`` and return the Ibis table.
+
+    Spark reads it from a temporary Parquet file (no managed tables in the working directory);
+    the other engines create a table from Arrow directly.
+    """
+    if getattr(con, "name", "") == "pyspark":
+        import pyarrow.parquet as pq
+
+        folder = tempfile.mkdtemp(prefix="kechuang-profiles-")
+        path = os.path.join(folder, f"{name}.parquet")
+        pq.write_table(arrow, path)
+        return con.read_parquet(path, table_name=name)
+    return con.create_table(name, arrow, overwrite=True)

@@ -231,6 +231,8 @@ class GrowthAtLeast(Expr):
     b: Expr
     c: Expr
     threshold: Expr
+    strict: bool = False
+    """Compare with ``>`` instead of ``≥`` (for bands such as "growth > 0")."""
 
 
 def all_of(*parts: Expr) -> Expr:
@@ -352,17 +354,19 @@ def evaluate(node: Expr, row: Mapping[str, Any], param: Resolver) -> Any:
             if s is None or e is None:
                 return None
             return (e - s).days
-        case GrowthAtLeast(a, b, c, threshold):
+        case GrowthAtLeast(a, b, c, threshold, strict):
             av, bv, cv, t = (evaluate(x, row, param) for x in (a, b, c, threshold))
             if bv is None or cv is None or t is None or bv <= 0:
                 return None
             f = _frac(t)
             tn, td = f.numerator, f.denominator
             if av is None:
-                return bool(cv * td >= bv * (td + tn))
-            if av <= 0:
+                lhs, rhs = cv * td, bv * (td + tn)
+            elif av <= 0:
                 return None
-            return bool((bv * bv + cv * av) * td >= 2 * av * bv * (td + tn))
+            else:
+                lhs, rhs = (bv * bv + cv * av) * td, 2 * av * bv * (td + tn)
+            return bool(lhs > rhs) if strict else bool(lhs >= rhs)
     raise TypeError(f"unknown expression node {node!r}")
 
 
@@ -378,8 +382,15 @@ _CMP: dict[str, Callable[[Any, Any], bool]] = {
 # ---------------------------------------------------------------------------- Ibis compiler
 
 
-def to_ibis(node: Expr, table: Any, param: Resolver) -> Any:
-    """Compile ``node`` to an Ibis column expression over ``table`` (same semantics as :func:`evaluate`)."""
+def to_ibis(
+    node: Expr, table: Any, param: Resolver, shared: Mapping[int, str] | None = None
+) -> Any:
+    """Compile ``node`` to an Ibis column expression over ``table`` (same semantics as :func:`evaluate`).
+
+    ``shared`` maps ``id(subexpression)`` to a column of ``table`` that already holds its value
+    (common subexpressions materialised by :func:`materialise_shared`); the root itself is always
+    compiled.
+    """
     import ibis
     import ibis.expr.datatypes as idt
 
@@ -390,6 +401,8 @@ def to_ibis(node: Expr, table: Any, param: Resolver) -> Any:
         return ibis.literal(v, type="int64")
 
     def go(n: Expr) -> Any:
+        if shared and n is not node and id(n) in shared:
+            return table[shared[id(n)]]
         match n:
             case F(name):
                 return table[name]
@@ -470,7 +483,7 @@ def to_ibis(node: Expr, table: Any, param: Resolver) -> Any:
                 )
             case DaysBetween(start, end):
                 return go(end).delta(go(start), unit="day").cast("int64")
-            case GrowthAtLeast(a, b, c, threshold):
+            case GrowthAtLeast(a, b, c, threshold, strict):
                 f = _frac(
                     param(threshold.key)
                     if isinstance(threshold, P)
@@ -479,8 +492,10 @@ def to_ibis(node: Expr, table: Any, param: Resolver) -> Any:
                 tn, td = f.numerator, f.denominator
                 av, bv, cv = go(a), go(b), go(c)
                 ab, bb, cb = big(av), big(bv), big(cv)
-                three = (bb * bb + cb * ab) * td >= ab * bb * (2 * (td + tn))
-                two = cb * td >= bb * (td + tn)
+                l3, r3 = (bb * bb + cb * ab) * td, ab * bb * (2 * (td + tn))
+                l2, r2 = cb * td, bb * (td + tn)
+                three = l3 > r3 if strict else l3 >= r3
+                two = l2 > r2 if strict else l2 >= r2
                 null_b = bv.isnull() | cv.isnull() | (bv <= 0)
                 return ibis.cases(
                     (null_b, ibis.null("boolean")),
@@ -491,6 +506,74 @@ def to_ibis(node: Expr, table: Any, param: Resolver) -> Any:
         raise TypeError(f"unknown expression node {n!r}")
 
     return go(node)
+
+
+def _children(n: Expr) -> list[Expr]:
+    out: list[Expr] = []
+    for value in vars(n).values():
+        if isinstance(value, Expr):
+            out.append(value)
+        elif isinstance(value, tuple):
+            for v in value:
+                if isinstance(v, Expr):
+                    out.append(v)
+                elif isinstance(v, tuple):
+                    out.extend(x for x in v if isinstance(x, Expr))
+    return out
+
+
+def materialise_shared(
+    roots: Sequence[Expr], table: Any, param: Resolver
+) -> tuple[Any, dict[int, str]]:
+    """Compute every subexpression used more than once as its own column, innermost first.
+
+    Rules reuse sub-results (points feed scores, scores feed outcomes); inlining them would make
+    the SQL grow exponentially. Returns the widened table and ``id(node) → column`` for
+    :func:`to_ibis`. Columns are added level by level (one projection per nesting level).
+    """
+    uses: dict[int, int] = {}
+    nodes: dict[int, Expr] = {}
+    order: list[Expr] = []
+    seen: set[int] = set()
+
+    def visit(n: Expr) -> None:
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        nodes[id(n)] = n
+        for child in _children(n):
+            uses[id(child)] = uses.get(id(child), 0) + 1
+            visit(child)
+        order.append(n)  # post-order: children first
+
+    for root in roots:
+        uses[id(root)] = uses.get(id(root), 0) + 1
+        visit(root)
+    trivial = (F, Lit, Null, P)
+    candidates = [n for n in order if uses.get(id(n), 0) > 1 and not isinstance(n, trivial)]
+    level: dict[int, int] = {}
+
+    def depth(n: Expr) -> int:
+        if id(n) in level:
+            return level[id(n)]
+        below = [depth(c) for c in _children(n)]
+        own = (max(below) if below else 0) + (1 if n in candidates else 0)
+        level[id(n)] = own
+        return own
+
+    shared: dict[int, str] = {}
+    by_level: dict[int, list[Expr]] = {}
+    for n in candidates:
+        by_level.setdefault(depth(n), []).append(n)
+    for lvl in sorted(by_level):
+        cols: dict[str, tuple[Expr, Any]] = {}
+        for n in by_level[lvl]:
+            name = f"_s{len(shared) + len(cols)}"
+            cols[name] = (n, to_ibis(n, table, param, shared))
+        table = table.mutate(**{name: col for name, (_n, col) in cols.items()})
+        for name, (n, _col) in cols.items():
+            shared[id(n)] = name
+    return table, shared
 
 
 def fields_of(node: Expr) -> set[str]:
@@ -551,6 +634,7 @@ __all__: Sequence[str] = [
     "evaluate",
     "fields_of",
     "greatest",
+    "materialise_shared",
     "params_of",
     "to_ibis",
 ]

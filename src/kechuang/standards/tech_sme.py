@@ -83,19 +83,25 @@ FIELDS = (
     ),
 )
 
-# Points per item (unknown inputs → unknown points).
+# Points per item. Unknown inputs make an item a range: the low end counts it as 0 (or the
+# other R&D option, if known), the high end as the most it could score.
 ST_POINTS = ex.Bands(F("st_staff"), F("employees"), P("tech_sme.scoring.st_staff_bands"))
-RD_POINTS = ex.greatest(
-    ex.Bands(F("rd_expense"), F("revenue"), P("tech_sme.scoring.rd_revenue_bands")),
-    ex.Bands(F("rd_expense"), F("total_cost"), P("tech_sme.scoring.rd_cost_bands")),
+ST_LOW, ST_HIGH = ST_POINTS.fill(0), ST_POINTS.fill(20)
+RD_REVENUE = ex.Bands(F("rd_expense"), F("revenue"), P("tech_sme.scoring.rd_revenue_bands"))
+RD_COST = ex.Bands(F("rd_expense"), F("total_cost"), P("tech_sme.scoring.rd_cost_bands"))
+RD_LOW = ex.greatest(RD_REVENUE, RD_COST).fill(0)  # the enterprise takes the better option
+RD_HIGH = ex.greatest(RD_REVENUE.fill(50), RD_COST.fill(50))
+IP_CLASS2 = ex.CountBands(F("ip_class2"), P("tech_sme.scoring.ip_class2_bands"))
+IP_LOW = ex.case(
+    (F("ip_class1") >= 1, P("tech_sme.scoring.ip_class1_points")), otherwise=IP_CLASS2.fill(0)
 )
-IP_POINTS = ex.case(
+IP_HIGH = ex.case(
     (F("ip_class1") >= 1, P("tech_sme.scoring.ip_class1_points")),
-    (F("ip_class1").is_null() & ~(F("ip_class2") >= 4), ex.Null("int64")),
-    otherwise=ex.CountBands(F("ip_class2"), P("tech_sme.scoring.ip_class2_bands")),
+    (F("ip_class1").is_null(), P("tech_sme.scoring.ip_class1_points")),
+    otherwise=IP_CLASS2.fill(24),
 )
-SCORE_LOW = ST_POINTS.fill(0) + RD_POINTS.fill(0) + IP_POINTS.fill(0)
-SCORE_HIGH = ST_POINTS.fill(20) + RD_POINTS.fill(50) + IP_POINTS.fill(30)
+SCORE_LOW = ST_LOW + RD_LOW + IP_LOW
+SCORE_HIGH = ST_HIGH + RD_HIGH + IP_HIGH
 
 MAINLAND = F("registered_in_mainland")
 EMPLOYEES_OK = F("employees") <= P("tech_sme.eligibility.max_employees")
@@ -230,7 +236,8 @@ STANDARD = Standard(
             "st_staff_score",
             Msg("科技人员指标", "S&T staff score"),
             passed=ST_NONZERO,
-            points=ST_POINTS,
+            points=ST_LOW,
+            points_high=ST_HIGH,
             observed=_ratio("st_staff", "employees"),
             required=lambda r, s: "≥ 10%（得分不为0 / score not 0）",
             params=("tech_sme.scoring.st_staff_bands",),
@@ -238,14 +245,16 @@ STANDARD = Standard(
         Criterion(
             "rd_score",
             Msg("研发投入指标（两种方式取高）", "R&D input score (better of two options)"),
-            points=RD_POINTS,
+            points=RD_LOW,
+            points_high=RD_HIGH,
             observed=_rd_observed,
             params=("tech_sme.scoring.rd_revenue_bands", "tech_sme.scoring.rd_cost_bands"),
         ),
         Criterion(
             "ip_score",
             Msg("科技成果指标（知识产权）", "S&T achievements (IP) score"),
-            points=IP_POINTS,
+            points=IP_LOW,
+            points_high=IP_HIGH,
             observed=_ip_observed,
             params=("tech_sme.scoring.ip_class1_points", "tech_sme.scoring.ip_class2_bands"),
         ),
