@@ -94,8 +94,9 @@ check: sysdeps dev lint
 	if [ $$rc -eq 5 ]; then echo "check: pytest collected no tests (exit 5) -- failing" >&2; exit 1; fi; \
 	exit $$rc
 
-bench: venv
+bench: dev
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_standards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov build dist

@@ -150,22 +150,10 @@ int_expr = st.one_of(
 )
 
 
-def _null_literal(node: Expr) -> bool:
-    return isinstance(node, Null) or (isinstance(node, Lit) and node.value is None)
-
-
-def _not_eq_null_literal(node: Cmp) -> bool:
-    """Leave out ``x == <null literal>``: Ibis turns it into ``x IS NULL`` (a known bug,
-    pinned by :func:`test_eq_with_a_null_literal_is_unknown`)."""
-    return not (node.op == "==" and (_null_literal(node.left) or _null_literal(node.right)))
-
-
 bool_leaf = st.one_of(
     st.sampled_from([F(n) for n in BOOL_FIELDS]),
     st.sampled_from([Lit(True), Lit(False), Null("boolean")]),
-    st.builds(Cmp, st.sampled_from([">=", ">", "<=", "<", "=="]), int_expr, int_expr).filter(
-        _not_eq_null_literal
-    ),
+    st.builds(Cmp, st.sampled_from([">=", ">", "<=", "<", "=="]), int_expr, int_expr),
     st.builds(IsNull, st.one_of(int_leaf, st.sampled_from([F(n) for n in BOOL_FIELDS]))),
 )
 
@@ -249,12 +237,6 @@ def test_kleene_logic_equals_sql(node: Expr, con: Any, raw: duckdb.DuckDBPyConne
         assert p == i == s, f"python {p!r}, ibis {i!r}, SQL {s!r} on {row} for {sql}"
 
 
-@pytest.mark.xfail(
-    reason="to_ibis bug: Ibis compiles `x == <null literal>` to `x IS NULL` (true/false, "
-    "never unknown); evaluate() answers unknown. Remove this marker once expr.to_ibis guards "
-    "equality against null operands.",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "node",
     [
@@ -265,6 +247,7 @@ def test_kleene_logic_equals_sql(node: Expr, con: Any, raw: duckdb.DuckDBPyConne
     ids=["null==null", "1==null", "field==None"],
 )
 def test_eq_with_a_null_literal_is_unknown(con: Any, node: Expr) -> None:
+    # Ibis rewrites `x == NULL` to `x IS NULL`; to_ibis must keep SQL's unknown
     assert both(con, node, {"x": 1}) is None
 
 
@@ -511,7 +494,9 @@ def test_case_skips_unknown_conditions(con: Any) -> None:
         (dt.date(2024, 3, 1), None, None),
     ],
 )
-def test_days_between(con: Any, start: dt.date | None, end: dt.date | None, want: int | None) -> None:
+def test_days_between(
+    con: Any, start: dt.date | None, end: dt.date | None, want: int | None
+) -> None:
     node = DaysBetween(F("start"), F("end"))
     types = {"start": pa.date32(), "end": pa.date32()}
     assert both(con, node, {"start": start, "end": end}, types) == want
@@ -558,4 +543,3 @@ def test_operators_build_nodes() -> None:
     ]
     for node, kind in checks:
         assert isinstance(node, kind)
-

@@ -12,9 +12,12 @@ as soon as it is in :data:`catalog.MODULES`. Every field is sometimes unknown (`
 include 0, -1 and threshold neighbours; money (fen) includes 0, exact multiples that land on band
 boundaries, amounts around the statutory limits and huge values up to 10^13 fen (10^11 元).
 
+Lists of fiscal years are drawn as a whole: independent years, or an exact growth series at a
+band edge of the growth tests (0%, 5%, 15%, 25%, 35%), optionally one fen beside it.
+
 To keep hundreds of profiles per example inside Hypothesis' entropy budget, each example first
-draws a small *palette* of values per column (full strategies: edges, grids, huge amounts, None),
-then every profile picks one palette entry per column (one small choice each). Values are fully
+draws a small *palette* of values per field (full strategies: edges, grids, huge amounts, None),
+then every profile picks one palette entry per field (a few bits each). Values are fully
 random per example and shrink normally.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -30,6 +34,7 @@ from hypothesis import strategies as st
 
 from kechuang.standards import catalog
 from kechuang.standards.engine import (
+    LIST_LEN,
     Evaluation,
     FieldSpec,
     Standard,
@@ -77,6 +82,10 @@ DATE_OFFSETS = [0, 1, 364, 365, 366, 730, 1826, -1]
 """Days before :data:`AS_OF` (edges of "registered ≥ 365 days" and "within five years")."""
 
 
+GROWTH_RATES = [Fraction(r) for r in ("0", "1/20", "1/10", "3/20", "1/4", "7/20", "-1/10")]
+"""Band edges of the growth tests (0%, 5%, 15%, 25%, 35%), 10% and a decline."""
+
+
 def int_values(*, max_value: int = 100_000) -> st.SearchStrategy[int | None]:
     """Counts: None, edges, small grid values (exact ratios) and larger counts."""
     return st.one_of(
@@ -96,7 +105,35 @@ def money_values(*, max_value: int = HUGE) -> st.SearchStrategy[int | None]:
         st.sampled_from(edges),
         st.builds(lambda k, unit: k * unit, st.integers(0, 120), st.sampled_from(units)),
         st.integers(0, max_value),
-        st.integers(-(10**9), -1) if max_value >= 10**9 else st.integers(-max_value, -1),
+        st.integers(-min(10**9, max_value), -1),
+    )
+
+
+def growth_series(
+    rate: Fraction, scale: int, shape: str, jitter: int
+) -> tuple[int | None, int | None, int | None]:
+    """Three year-end amounts growing at exactly ``rate`` (``a·(1+r)``, ``a·(1+r)²``).
+
+    ``shape``: ``three`` (all years), ``two`` (first year unknown), ``zero`` (first year 0);
+    ``jitter`` fen is added to the latest year, to land just beside the boundary.
+    """
+    q, p = rate.denominator, rate.numerator
+    a, b, c = q * q * scale, q * (q + p) * scale, (q + p) ** 2 * scale + jitter
+    return (None if shape == "two" else 0 if shape == "zero" else a, b, c)
+
+
+def money_series(*, max_value: int = HUGE) -> st.SearchStrategy[tuple[Any, ...]]:
+    """Three fiscal years of an amount: independent values, or an exact growth series."""
+    one = money_values(max_value=max_value)
+    return st.one_of(
+        st.tuples(one, one, one),
+        st.builds(
+            growth_series,
+            st.sampled_from(GROWTH_RATES),
+            st.integers(1, max(1, max_value // 1_000)),
+            st.sampled_from(["three", "three", "two", "zero"]),
+            st.sampled_from([0, 0, -1, 1]),
+        ),
     )
 
 
@@ -113,12 +150,16 @@ def bool_values() -> st.SearchStrategy[bool | None]:
     return st.sampled_from([True, False, None])
 
 
-def column_values(spec: FieldSpec, *, money_max: int = HUGE) -> st.SearchStrategy[Any]:
-    """The value strategy of each column of ``spec``."""
-    if spec.kind in ("int", "int_list"):
+def field_values(spec: FieldSpec, *, money_max: int = HUGE) -> st.SearchStrategy[Any]:
+    """Values of one field: a scalar, or a tuple of :data:`LIST_LEN` years for list fields."""
+    if spec.kind == "int":
         return int_values()
-    if spec.kind in ("money", "money_list"):
+    if spec.kind == "int_list":
+        return st.tuples(*[int_values()] * LIST_LEN)
+    if spec.kind == "money":
         return money_values(max_value=money_max)
+    if spec.kind == "money_list":
+        return money_series(max_value=money_max)
     if spec.kind == "bool":
         return bool_values()
     if spec.kind == "date":
@@ -126,40 +167,41 @@ def column_values(spec: FieldSpec, *, money_max: int = HUGE) -> st.SearchStrateg
     raise AssertionError(f"no strategy for field kind {spec.kind!r}")
 
 
-def column_strategies(standard: Standard, *, money_max: int = HUGE) -> dict[str, Any]:
-    """Column name → generic value strategy, for every column of ``standard``'s batch table."""
-    return {
-        col: column_values(spec, money_max=money_max)
-        for spec in standard.fields
-        for col in spec.columns()
-    }
+def field_strategies(standard: Standard, *, money_max: int = HUGE) -> dict[str, Any]:
+    """Field name → generic value strategy, for every field of ``standard``."""
+    return {spec.name: field_values(spec, money_max=money_max) for spec in standard.fields}
 
 
 # Plausible values for some columns of the main standards. Purely generic profiles almost never
 # meet every condition at once, so half of each population draws these columns from here: real
 # enterprises near the thresholds, which exercises the "qualified" and "score ≥ pass mark"
-# branches too. Columns without a hint (and standards without hints) stay generic.
+# branches too. Columns without a hint (and standards without hints) stay generic. Hints are
+# plain tuples of candidates so that test_engines.py can sample them with a seeded RNG.
 M = 100 * WAN  # 100万元 in fen: the grid of plausible amounts
 
 
-def _grid(top: int, unit: int = M) -> st.SearchStrategy[int]:
-    return st.integers(0, top).map(lambda k: k * unit)
+def _grid(top: int) -> tuple[int, ...]:
+    return tuple(k * M for k in range(top + 1))
 
 
-def _mostly(value: bool) -> st.SearchStrategy[bool | None]:
-    return st.sampled_from([value] * 6 + [None, not value])
+def _mostly(value: bool) -> tuple[bool | None, ...]:
+    return (value,) * 6 + (None, not value)
 
 
-HINTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+def _days_before(lo: int, hi: int) -> tuple[dt.date, ...]:
+    return tuple(AS_OF - dt.timedelta(days=d) for d in range(lo, hi + 1))
+
+
+HINTS: dict[str, dict[str, tuple[Any, ...]]] = {
     "tech_sme": {
-        "employees": st.integers(1, 520),
-        "st_staff": st.integers(0, 200),
+        "employees": tuple(range(1, 521)),
+        "st_staff": tuple(range(201)),
         "revenue": _grid(220),
         "total_assets": _grid(220),
         "rd_expense": _grid(30),
         "total_cost": _grid(220),
-        "ip_class1": st.sampled_from([0, 0, 1, 2, None]),
-        "ip_class2": st.integers(0, 5),
+        "ip_class1": (0, 0, 1, 2, None),
+        "ip_class2": tuple(range(6)),
         "registered_in_mainland": _mostly(True),
         "restricted_industry": _mostly(False),
         "serious_violation": _mostly(False),
@@ -169,39 +211,55 @@ HINTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "led_standard_5y": _mostly(False),
     },
     "high_tech": {
-        "registered_on": st.integers(300, 3000).map(lambda d: AS_OF - dt.timedelta(days=d)),
-        "application_date": st.sampled_from([AS_OF, AS_OF - dt.timedelta(days=30)]),
+        "registered_on": _days_before(300, 3000),
+        "application_date": (AS_OF, AS_OF - dt.timedelta(days=30)),
         "core_ip": _mostly(True),
         "tech_field_supported": _mostly(True),
-        "employees": st.integers(1, 500),
-        "st_staff": st.integers(0, 150),
+        "employees": tuple(range(1, 501)),
+        "st_staff": tuple(range(151)),
         **{f"revenue_{i}": _grid(300) for i in (1, 2, 3)},
         **{f"rd_expense_{i}": _grid(20) for i in (1, 2, 3)},
         "domestic_rd_expense": _grid(60),
         "high_tech_income": _grid(100),
         "total_income": _grid(120),
         **{f"net_assets_{i}": _grid(200) for i in (1, 2, 3)},
-        "score_ip": st.one_of(st.integers(18, 30), st.integers(0, 30)),
-        "score_transformation": st.one_of(st.integers(18, 30), st.integers(0, 30)),
-        "score_rd_management": st.one_of(st.integers(12, 20), st.integers(0, 20)),
+        "score_ip": tuple(range(18, 31)) + tuple(range(31)),
+        "score_transformation": tuple(range(18, 31)) + tuple(range(31)),
+        "score_rd_management": tuple(range(12, 21)) + tuple(range(21)),
         "serious_violation": _mostly(False),
     },
 }
 
 
-def plausible_strategies(standard: Standard, *, money_max: int = HUGE) -> dict[str, Any]:
-    """Like :func:`column_strategies`, with :data:`HINTS` where the standard has them."""
+def plausible_strategies(standard: Standard) -> dict[str, Any]:
+    """Like :func:`field_strategies`, with :data:`HINTS` where the standard has them."""
     hints = HINTS.get(standard.key, {})
-    return {
-        col: hints.get(col, generic)
-        for col, generic in column_strategies(standard, money_max=money_max).items()
-    }
+    out = field_strategies(standard)
+    for spec in standard.fields:
+        cols = spec.columns()
+        if all(c in hints for c in cols):
+            parts = [st.sampled_from(hints[c]) for c in cols]
+            out[spec.name] = st.tuples(*parts) if len(cols) > 1 else parts[0]
+    return out
+
+
+def flatten(standard: Standard, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Field values (list fields as tuples) → the columns of a converted profile row."""
+    row: dict[str, Any] = {}
+    for spec in standard.fields:
+        cols = spec.columns()
+        if len(cols) == 1:
+            row[cols[0]] = values[spec.name]
+        else:
+            row.update(zip(cols, values[spec.name], strict=True))
+    return row
 
 
 def profile(standard: Standard) -> st.SearchStrategy[dict[str, Any]]:
-    """One converted profile row (without ``id``): generic or plausible, column by column."""
-    generic, plausible = column_strategies(standard), plausible_strategies(standard)
-    return st.fixed_dictionaries({c: generic[c] | plausible[c] for c in generic})
+    """One converted profile row (without ``id``): generic or plausible, field by field."""
+    generic, plausible = field_strategies(standard), plausible_strategies(standard)
+    fields = st.fixed_dictionaries({f: generic[f] | plausible[f] for f in generic})
+    return fields.map(lambda values: flatten(standard, values))
 
 
 @st.composite
@@ -214,30 +272,30 @@ def populations(
 ) -> list[dict[str, Any]]:
     """``min_size``…``max_size`` profile rows with ids ``p0000``…, drawn through palettes.
 
-    Each column gets two palettes of up to eight values, one generic and one plausible. A row
+    Each field gets two palettes of up to eight values, one generic and one plausible. A row
     is one integer: its lowest bit picks the palette set, the other mixed-radix digits pick an
-    entry per column. That costs a few bytes of Hypothesis' buffer per row, so hundreds fit.
+    entry per field. That costs a few bytes of Hypothesis' buffer per row, so hundreds fit.
     """
     sets = [
-        {col: draw(st.lists(values, min_size=1, max_size=8)) for col, values in strategies.items()}
-        for strategies in (column_strategies(standard), plausible_strategies(standard))
+        {f: draw(st.lists(values, min_size=1, max_size=8)) for f, values in strategies.items()}
+        for strategies in (field_strategies(standard), plausible_strategies(standard))
     ]
-    cols = list(sets[0])
+    names = list(sets[0])
     combinations = 1
     for palettes in sets:
         n = 1
-        for col in cols:
-            n *= len(palettes[col])
+        for name in names:
+            n *= len(palettes[name])
         combinations = max(combinations, n)
 
     def decode(code: int) -> dict[str, Any]:
         code, which = divmod(code, 2)
         palettes = sets[which]
-        row: dict[str, Any] = {}
-        for col in cols:
-            code, digit = divmod(code, len(palettes[col]))
-            row[col] = palettes[col][digit]
-        return row
+        values: dict[str, Any] = {}
+        for name in names:
+            code, digit = divmod(code, len(palettes[name]))
+            values[name] = palettes[name][digit]
+        return flatten(standard, values)
 
     codes = draw(
         st.lists(st.integers(0, 2 * combinations - 1), min_size=min_size, max_size=max_size)
@@ -294,7 +352,7 @@ STANDARDS = [pytest.param(s, id=s.key) for s in catalog.all_standards()]
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_batch_equals_single_on_every_subject(standard: Standard, duckdb_con: Any) -> None:
     @settings(
-        max_examples=10,
+        max_examples=15,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
@@ -306,10 +364,19 @@ def test_batch_equals_single_on_every_subject(standard: Standard, duckdb_con: An
     check()
 
 
+def test_growth_series_grow_exactly() -> None:
+    for rate in GROWTH_RATES:
+        a, b, c = growth_series(rate, 7, "three", 0)
+        assert a and b and c
+        assert Fraction(b, a) - 1 == rate == Fraction(c, b) - 1
+    assert growth_series(Fraction(1, 10), 1, "two", 1) == (None, 110, 122)
+    assert growth_series(Fraction(1, 10), 1, "zero", -1) == (0, 110, 120)
+
+
 def test_every_field_kind_has_a_strategy() -> None:
     for standard in catalog.all_standards():
         for spec in standard.fields:
-            assert column_values(spec) is not None
+            assert field_values(spec) is not None
 
 
 # ---------------------------------------------------------------------------- monotone in R&D
@@ -376,7 +443,10 @@ def test_more_rd_never_lowers_score_or_qualification(key: str) -> None:
         more = raise_rd(row, delta, year)
         if more is None:
             return
-        before, after = evaluate_row(standard, row, resolved), evaluate_row(standard, more, resolved)
+        before, after = (
+            evaluate_row(standard, row, resolved),
+            evaluate_row(standard, more, resolved),
+        )
         (lo0, hi0), (lo1, hi1) = _score_bounds(before), _score_bounds(after)
         if lo0 is not None:
             assert lo1 is not None and lo1 >= lo0, (row, more)

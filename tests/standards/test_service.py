@@ -528,16 +528,9 @@ def test_screen_on_the_postgres_engine_uses_the_configured_database(registry: st
     # operational store gives a clear error instead.
     with unit_of_work(registry) as session:
         if registry.startswith("postgresql"):
-            try:
-                run = service.screen(
-                    session=session, standard_key="tech_sme", as_of=AS_OF, engine="postgres"
-                )
-            except Exception as exc:  # known bug outside this module, see the reason
-                if 'invalid connection option "url"' not in str(exc):
-                    raise
-                pytest.xfail(
-                    "engines.connect passes url= to ibis.postgres.connect (psycopg refuses it)"
-                )
+            run = service.screen(
+                session=session, standard_key="tech_sme", as_of=AS_OF, engine="postgres"
+            )
             assert run.counts["by_outcome"] == {
                 "qualified": 2,
                 "not_qualified": 2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,58 @@ from kechuang.migrations import upgrade
 from kechuang.registry import service as registry_service
 from kechuang.registry.imports import import_file
 from kechuang.storage.db import kechuang_home, reset_engines, sqlite_url, unit_of_work
+
+
+def _screen(url: str) -> None:
+    """Screen the sample registry with the standards that registry facts can feed."""
+    from rich.table import Table
+
+    from kechuang.standards import service as standards_service
+    from kechuang.standards.catalog import get as get_standard
+
+    as_of = dt.date(2024, 6, 30)
+    table = Table(
+        title=t(
+            f"认定标准筛查（截至 {as_of}，DuckDB）", f"Standards screening (as of {as_of}, DuckDB)"
+        )
+    )
+    for col in (
+        t("标准", "standard"),
+        t("符合", "qualified"),
+        t("不符合", "not qualified"),
+        t("待定", "undetermined"),
+        t("运行编号", "run"),
+    ):
+        table.add_column(col, justify="right")
+    for key in ("sci_tech_enterprise", "tech_sme", "high_tech"):
+        with unit_of_work(url) as session:
+            run = standards_service.screen(
+                session=session, standard_key=key, as_of=as_of, engine="duckdb", actor="demo"
+            )
+            counts = run.counts["by_outcome"]
+            table.add_row(
+                get_standard(key).label.text(),
+                str(counts.get("qualified", 0)),
+                str(counts.get("not_qualified", 0)),
+                str(counts.get("undetermined", 0)),
+                str(run.id),
+            )
+    console.print(table)
+    from sqlalchemy import select
+
+    from kechuang.registry.models import Enterprise
+
+    with unit_of_work(url) as session:
+        example = session.scalars(select(Enterprise.uscc).order_by(Enterprise.id).limit(1)).first()
+    env = f"KECHUANG_DATABASE_URL={url}"
+    console.print(t("接下来可以试试：", "Try next:"))
+    console.print(
+        f"  {env} kechuang standards evaluate tech_sme --enterprise {example} --as-of {as_of}"
+    )
+    console.print(
+        f"  {env} kechuang standards simulate tech_sme --as-of {as_of} --set tech_sme.scoring.pass_mark=50"
+    )
+    console.print(f"  {env} kechuang registry show {example}")
 
 
 def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int = 2023) -> Path:
@@ -66,11 +119,6 @@ def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int 
     with unit_of_work(url) as session:
         summary = registry_service.summary(session=session, as_of=year_end(2023))
     render_summary(summary)
-    console.print(
-        t(
-            f"查看一家企业：KECHUANG_DATABASE_URL={url} kechuang registry show <统一社会信用代码>",
-            f"look at one enterprise: KECHUANG_DATABASE_URL={url} kechuang registry show <USCC>",
-        )
-    )
+    _screen(url)
     reset_engines()
     return db_path

@@ -373,8 +373,11 @@ def evaluate_row(standard: Standard, row: Mapping[str, Any], resolved: Resolved)
         used = list(crit_res.used.values())
         res.used.update(crit_res.used)
         flagged = any(v.unverified for v in used)
+        # Cite the criterion's own parameters when it names them (a total score reads every
+        # item's parameters, but its legal basis is the pass mark's article).
+        cited = [crit_res.values[k] for k in c.params if k in crit_res.values] or used
         reference = (
-            "; ".join(dict.fromkeys(v.reference for v in used if v.reference))
+            "; ".join(dict.fromkeys(v.reference for v in cited if v.reference))
             or c.article
             or standard.reference
         )
@@ -537,9 +540,12 @@ def screen_rows(
     resolved = (parameters or default_parameters()).at(as_of, overrides)
     arrow = profiles_to_arrow(standard, rows)
     con = connection or connect(engine)
-    name = f"profiles_{standard.key}"
-    table = load_table(con, name, arrow)
-    result = screen_table(standard, table, resolved).to_pyarrow().to_pylist()
+    try:
+        table = load_table(con, f"profiles_{standard.key}", arrow)
+        result = screen_table(standard, table, resolved).to_pyarrow().to_pylist()
+    finally:
+        if connection is None and engine != "spark":  # a Spark session is shared per process
+            con.disconnect()
     by_id = {r["id"]: r for r in result}
     return [by_id[r["id"]] for r in rows]
 

@@ -47,7 +47,7 @@ def connect(engine: str = "duckdb", *, url: str | None = None) -> Any:
     if engine == "sqlite":
         return ibis.sqlite.connect()
     if engine == "postgres":
-        return ibis.postgres.connect(url=_pg_url(url))
+        return ibis.connect(_pg_url(url))
     if engine == "spark":
         try:
             from pyspark.sql import SparkSession
@@ -94,4 +94,7 @@ def load_table(con: Any, name: str, arrow: Any) -> Any:
         path = os.path.join(folder, f"{name}.parquet")
         pq.write_table(arrow, path)
         return con.read_parquet(path, table_name=name)
+    if getattr(con, "name", "") == "postgres":
+        # A temporary table: the analytics database may be the operational store itself.
+        return con.create_table(name, arrow, temp=True, overwrite=True)
     return con.create_table(name, arrow, overwrite=True)

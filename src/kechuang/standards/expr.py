@@ -433,9 +433,10 @@ def to_ibis(
                 return ~go(part)
             case Cmp(op, left, right):
                 lv, rv = go(left), go(right)
-                return {">=": lv >= rv, ">": lv > rv, "<=": lv <= rv, "<": lv < rv, "==": lv == rv}[
-                    op
-                ]
+                if op == "==":
+                    # Ibis turns `x == NULL` into `x IS NULL`; keep SQL's "unknown" instead.
+                    return ibis.ifelse(lv.isnull() | rv.isnull(), ibis.null("boolean"), lv == rv)
+                return {">=": lv >= rv, ">": lv > rv, "<=": lv <= rv, "<": lv < rv}[op]
             case Arith(op, left, right):
                 lv, rv = go(left), go(right)
                 return lv + rv if op == "+" else lv - rv if op == "-" else lv * rv

@@ -77,7 +77,7 @@ FIELDS = (
             "main product in the strategic emerging industries catalogue",
         ),
     ),
-    # Direct routes (FIELDS[10:15] are the boolean ones, listed in the explanation).
+    # Direct routes.
     FieldSpec(
         "st_award_3y",
         "bool",
@@ -182,15 +182,15 @@ SPEC_OK = _reaches(S + "specialisation_min", SPEC_LOW, SPEC_HIGH)
 TOTAL_OK = _reaches(S + "pass_mark", SCORE_LOW, SCORE_HIGH)
 SCORE_OK = ex.all_of(TOTAL_OK, INNOVATION_OK, GROWTH_OK, SPEC_OK)
 
-EQUITY_OK = F("equity_financing_3y") >= P("innovative_sme.direct.equity_financing_min")
-DIRECT = ex.any_of(
-    F("st_award_3y"),
-    F("high_tech_certificate_valid"),
-    F("tech_innovation_demo"),
-    F("ip_advantage_enterprise"),
-    F("provincial_rd_institution"),
-    EQUITY_OK,
+_DIRECT_FLAGS = (
+    "st_award_3y",
+    "high_tech_certificate_valid",
+    "tech_innovation_demo",
+    "ip_advantage_enterprise",
+    "provincial_rd_institution",
 )
+EQUITY_OK = F("equity_financing_3y") >= P("innovative_sme.direct.equity_financing_min")
+DIRECT = ex.any_of(*(F(name) for name in _DIRECT_FLAGS), EQUITY_OK)
 
 
 # ---------------------------------------------------------------------------- explanations
@@ -262,9 +262,10 @@ def _flag(name: str) -> Any:
 
 
 def _direct_observed(row: Mapping[str, Any], res: Resolved) -> str:
-    routes = [f.label.zh for f in FIELDS[10:15] if row.get(f.name)]
+    labels = {f.name: f.label.zh for f in FIELDS}
+    routes = [labels[name] for name in _DIRECT_FLAGS if row.get(name)]
     if ex.evaluate(EQUITY_OK, row, res) is True:
-        routes.append(FIELDS[15].label.zh)
+        routes.append(labels["equity_financing_3y"])
     return "、".join(routes) if routes else "无 none"
 
 

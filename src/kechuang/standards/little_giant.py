@@ -276,7 +276,11 @@ def _general_observed(row: Mapping[str, Any], res: Resolved) -> str:
 
 
 def _direct_observed(row: Mapping[str, Any], _res: Resolved) -> str:
-    routes = [f.label.zh for f in FIELDS[15:17] if row.get(f.name)]
+    routes = [
+        f.label.zh
+        for f in FIELDS
+        if f.name in ("national_st_award_top3_3y", "maker_china_top50_3y") and row.get(f.name)
+    ]
     return "、".join(routes) if routes else "无 none"
 
 
