@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
-import kechuang.registry.models  # noqa: F401 - registers tables on Base.metadata
+import kechuang.ip.models
+import kechuang.registry.models
+import kechuang.standards.models  # noqa: F401 - register every table on Base.metadata
 from kechuang.registry.models import Enterprise
 from kechuang.storage import Base, get_engine, unit_of_work
 from kechuang.storage.db import database_url, default_database_path, sqlite_url

@@ -5,9 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+# Every module with ORM models, so that autogenerate and the checks see all tables.
+import kechuang.ip.models
 import kechuang.registry.models
 import kechuang.standards.models
-import kechuang.storage.history  # noqa: F401 - registers history tables
+import kechuang.storage.history  # noqa: F401
 from kechuang.storage import Base
 
 config = context.config

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -25,19 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kechuang.registry.enums import EnterpriseStatus, InstitutionKind, QualificationKind, SizeClass
 from kechuang.storage import Base, Money, TimestampMixin
-
-
-def _enum(cls: type[EnterpriseStatus | InstitutionKind | QualificationKind | SizeClass]) -> Enum:
-    # Stored as the value text (portable, readable); checked by a CHECK constraint.
-    return Enum(
-        cls,
-        name=cls.__name__.lower(),
-        native_enum=False,
-        create_constraint=True,
-        length=30,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
+from kechuang.storage.base import enum_type
 
 
 class Enterprise(TimestampMixin, Base):
@@ -56,12 +43,12 @@ class Enterprise(TimestampMixin, Base):
     """National economic industry code (GB/T 4754-2017), e.g. ``C3973`` or ``I65``."""
     registered_on: Mapped[dt.date] = mapped_column(Date)
     """Date of establishment (成立日期)."""
-    size_class: Mapped[SizeClass | None] = mapped_column(_enum(SizeClass))
+    size_class: Mapped[SizeClass | None] = mapped_column(enum_type(SizeClass))
     """企业划型 as declared or computed (large / medium / small / micro)."""
     registered_capital: Mapped[Decimal | None] = mapped_column(Money())
     """注册资本, 元."""
     status: Mapped[EnterpriseStatus] = mapped_column(
-        _enum(EnterpriseStatus), default=EnterpriseStatus.ACTIVE
+        enum_type(EnterpriseStatus), default=EnterpriseStatus.ACTIVE
     )
     on_abnormal_list: Mapped[bool] = mapped_column(Boolean, default=False)
     """On the abnormal-operations list (经营异常名录)."""
@@ -155,7 +142,7 @@ class Qualification(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
-    kind: Mapped[QualificationKind] = mapped_column(_enum(QualificationKind), index=True)
+    kind: Mapped[QualificationKind] = mapped_column(enum_type(QualificationKind), index=True)
     certificate_no: Mapped[str | None] = mapped_column(String(64), index=True)
     """证书编号 / 入库登记编号 as printed."""
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -194,7 +181,7 @@ class Institution(TimestampMixin, Base):
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
-    kind: Mapped[InstitutionKind] = mapped_column(_enum(InstitutionKind), index=True)
+    kind: Mapped[InstitutionKind] = mapped_column(enum_type(InstitutionKind), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
     district_code: Mapped[str | None] = mapped_column(String(6))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import Enum as PyEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, MetaData, Numeric, func
+from sqlalchemy import BigInteger, DateTime, Dialect, Enum, MetaData, Numeric, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -106,4 +107,17 @@ class TimestampMixin:
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+def enum_type(cls: type[PyEnum]) -> Enum:
+    """A portable enum column: the member values as text (VARCHAR + CHECK), not a native type."""
+    return Enum(
+        cls,
+        name=cls.__name__.lower(),
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
     )

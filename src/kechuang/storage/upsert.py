@@ -43,6 +43,7 @@ def upsert(
     batch_id: int | None = None,
     key_label: Callable[[dict[str, Any]], str] | None = None,
     progress: Callable[[int], None] | None = None,
+    history_on_create: bool = True,
 ) -> UpsertResult:
     """Insert new rows, update changed rows, leave identical rows untouched.
 
@@ -56,6 +57,9 @@ def upsert(
         batch_id: the :class:`~kechuang.storage.history.ImportBatch` id, if any.
         key_label: renders a row's natural key for ``ChangeHistory.record_key``.
         progress: called with the number of rows processed so far.
+        history_on_create: write a history row for every created record (registry records);
+            high-volume records (patents) set it to ``False`` and are traced by their import
+            batch instead — updates always get a history row.
     """
     table = cast(Table, model.__table__)
     result = UpsertResult()
@@ -121,6 +125,8 @@ def upsert(
             k = tuple(r[c] for c in key)
             ident = new_ids[k]
             result.ids[k] = ident
+            if not history_on_create:
+                continue
             changes = diff(None, r)
             result.changes.append((k, "create", changes))
             history.append(

@@ -1,0 +1,2 @@
+"""The IP registry: patents with their legal-status history, PCT filings, pledges, awards, IP
+centres and programmes, linked to registry enterprises."""
