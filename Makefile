@@ -97,6 +97,7 @@ check: sysdeps dev lint
 bench: dev
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_standards.py
+	$(BIN)/python benchmarks/bench_ip.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov build dist

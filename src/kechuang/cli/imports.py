@@ -1,12 +1,15 @@
-"""``kechuang import KIND FILE`` and ``kechuang template KIND``."""
+"""``kechuang import KIND FILE`` and ``kechuang template KIND``, and the import runner shared with
+``kechuang ip import``."""
 
 from __future__ import annotations
 
 import getpass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 import typer
+from sqlalchemy.orm import Session
 
 from kechuang.cli.common import (
     console,
@@ -18,10 +21,11 @@ from kechuang.cli.common import (
 )
 from kechuang.core.errors import ImportRejected
 from kechuang.core.i18n import current_lang
-from kechuang.core.importspec import template_rows
+from kechuang.core.importspec import ImportSpec, template_rows
 from kechuang.core.tabular import write_issues, write_xlsx
+from kechuang.ip.imports import SPECS as IP_SPECS
 from kechuang.migrations import ensure_schema
-from kechuang.registry.imports import SPECS, import_file
+from kechuang.registry.imports import SPECS, ImportReport, Progress, import_file
 from kechuang.storage.db import unit_of_work
 
 
@@ -34,6 +38,30 @@ class Kind(StrEnum):
     institutions = "institutions"
 
 
+class TemplateKind(StrEnum):
+    """What a template is for: the registry kinds, then the IP kinds (``kechuang ip import``)."""
+
+    enterprises = "enterprises"
+    enterprise_years = "enterprise-years"
+    qualifications = "qualifications"
+    institutions = "institutions"
+    patents = "patents"
+    events = "events"
+    pct = "pct"
+    pledges = "pledges"
+    centres = "centres"
+    programmes = "programmes"
+    awards = "awards"
+    concordance = "concordance"
+
+
+TEMPLATE_SPECS: dict[str, ImportSpec] = {**SPECS, **IP_SPECS}
+"""Every import spec a template can be written for (registry and IP kinds do not clash)."""
+
+if set(TEMPLATE_SPECS) != {k.value for k in TemplateKind}:  # pragma: no cover - a coding slip
+    raise RuntimeError("TemplateKind does not list the import specs")
+
+
 class ReportFormat(StrEnum):
     """Output format of the import report."""
 
@@ -41,31 +69,36 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-def import_cmd(
-    kind: Kind = typer.Argument(..., help=t("数据类型", "what the file holds")),
-    file: Path = typer.Argument(
-        ..., exists=False, help=t("CSV（UTF-8/GBK）或 XLSX 文件", "CSV (UTF-8/GBK) or XLSX file")
-    ),
-    dry_run: bool = typer.Option(
-        False,
-        "--dry-run",
-        help=t("只校验并报告将做的更改，不保存", "check and report, save nothing"),
-    ),
-    errors_out: Path | None = typer.Option(
-        None,
-        "--errors-out",
-        help=t(
-            "把问题清单写入文件（.csv/.xlsx/.json）", "write issues to a file (.csv/.xlsx/.json)"
-        ),
-    ),
-    actor: str = typer.Option(
-        None, "--actor", help=t("操作人（默认当前系统用户）", "who imports (default: OS user)")
-    ),
-    fmt: ReportFormat = typer.Option(
-        ReportFormat.table, "--format", "-f", help=t("报告格式", "report format")
-    ),
+class Importer(Protocol):
+    """An ``import_file`` function (registry or IP): same arguments, same report."""
+
+    def __call__(
+        self,
+        *,
+        session: Session,
+        kind: str,
+        path: str | Path,
+        actor: str = ...,
+        dry_run: bool = ...,
+        progress: Progress | None = ...,
+    ) -> ImportReport: ...
+
+
+def run_import(
+    importer: Importer,
+    *,
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    errors_out: Path | None,
+    actor: str | None,
+    fmt: ReportFormat,
 ) -> None:
-    """导入企业、年度数据、资质或机构（整文件要么全部导入、要么全部不导入）/ Import a file, all or nothing."""
+    """Run one file import in a unit of work and print the report (shared by every import command).
+
+    A dry run rolls back; a rejected file prints (or writes, with ``errors_out``) every issue and
+    exits with status 1.
+    """
     who = actor or getpass.getuser()
     created_schema = ensure_schema()
     if created_schema:
@@ -75,9 +108,9 @@ def import_cmd(
             progress_bar(t(f"导入 {file.name}", f"importing {file.name}")) as progress,
             unit_of_work(commit=not dry_run) as session,
         ):
-            report = import_file(
+            report = importer(
                 session=session,
-                kind=kind.value,
+                kind=kind,
                 path=file,
                 actor=who,
                 dry_run=dry_run,
@@ -131,8 +164,44 @@ def import_cmd(
         console.print(t(f"文件编码：{report.encoding}", f"file encoding: {report.encoding}"))
 
 
+def import_cmd(
+    kind: Kind = typer.Argument(..., help=t("数据类型", "what the file holds")),
+    file: Path = typer.Argument(
+        ..., exists=False, help=t("CSV（UTF-8/GBK）或 XLSX 文件", "CSV (UTF-8/GBK) or XLSX file")
+    ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help=t("只校验并报告将做的更改，不保存", "check and report, save nothing"),
+    ),
+    errors_out: Path | None = typer.Option(
+        None,
+        "--errors-out",
+        help=t(
+            "把问题清单写入文件（.csv/.xlsx/.json）", "write issues to a file (.csv/.xlsx/.json)"
+        ),
+    ),
+    actor: str = typer.Option(
+        None, "--actor", help=t("操作人（默认当前系统用户）", "who imports (default: OS user)")
+    ),
+    fmt: ReportFormat = typer.Option(
+        ReportFormat.table, "--format", "-f", help=t("报告格式", "report format")
+    ),
+) -> None:
+    """导入企业、年度数据、资质或机构（整文件要么全部导入、要么全部不导入）/ Import a file, all or nothing."""
+    run_import(
+        import_file,
+        kind=kind.value,
+        file=file,
+        dry_run=dry_run,
+        errors_out=errors_out,
+        actor=actor,
+        fmt=fmt,
+    )
+
+
 def template_cmd(
-    kind: Kind = typer.Argument(..., help=t("数据类型", "what the template is for")),
+    kind: TemplateKind = typer.Argument(..., help=t("数据类型", "what the template is for")),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -146,7 +215,7 @@ def template_cmd(
     ),
 ) -> None:
     """生成导入模板（表头、说明行、示例行）/ Write an XLSX import template (headers, description row, example row)."""
-    spec = SPECS[kind.value]
+    spec = TEMPLATE_SPECS[kind.value]
     header_lang = lang or current_lang()
     headers, descriptions, example = template_rows(spec, header_lang)
     out = output or Path(f"{kind.value}-template.xlsx")

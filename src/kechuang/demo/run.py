@@ -17,6 +17,79 @@ from kechuang.registry.imports import import_file
 from kechuang.storage.db import kechuang_home, reset_engines, sqlite_url, unit_of_work
 
 
+def _import_ip(url: str, directory: Path, *, enterprises: int, seed: int) -> None:
+    """Import the sample IP records (and the illustrative IPC concordance) through `ip import`."""
+    from kechuang.demo.ip_samples import write_ip_samples
+    from kechuang.demo.samples import enterprise_rows
+    from kechuang.ip.imports import import_file as ip_import_file
+    from kechuang.ip.imports import load_illustrative_concordance
+
+    files = write_ip_samples(directory, list(enterprise_rows(enterprises, seed)), seed=seed)
+    with unit_of_work(url) as session:
+        report = load_illustrative_concordance(session, actor="demo")
+    console.print(f"[green]✓[/green] {report.summary().text()}")
+    plan = [
+        ("pct", files.pct),
+        ("patents", files.patents),
+        ("events", files.events),
+        ("pledges", files.pledges),
+        ("centres", files.centres),
+        ("programmes", files.programmes),
+        ("awards", files.awards),
+    ]
+    for kind, path in plan:
+        with (
+            progress_bar(t(f"导入 {path.name}", f"importing {path.name}")) as progress,
+            unit_of_work(url) as session,
+        ):
+            report = ip_import_file(
+                session=session, kind=kind, path=path, actor="demo", progress=progress
+            )
+        console.print(f"[green]✓[/green] {report.summary().text()}")
+
+
+def _ip_summary(url: str, year: int) -> None:
+    """Print what the IP registry holds for ``year``."""
+    from rich.table import Table
+
+    from kechuang.ip import service as ip_service
+    from kechuang.ip.enums import AwardKind, CentreKind, PatentType, ProgrammeKind
+
+    with unit_of_work(url) as session:
+        s = ip_service.year_summary(session=session, year=year)
+    table = Table(title=t(f"知识产权库（{year}年）", f"IP registry ({year})"))
+    table.add_column(t("项目", "item"))
+    table.add_column(t("数量", "count"), justify="right")
+    for kind in PatentType:
+        table.add_row(
+            t(f"授权专利：{kind.label.zh}", f"patents granted: {kind.label.en}"),
+            str(s.granted_by_type.get(kind.value, 0)),
+        )
+    for kind in PatentType:
+        table.add_row(
+            t(f"年末有效专利：{kind.label.zh}", f"in force at year end: {kind.label.en}"),
+            str(s.valid_by_type.get(kind.value, 0)),
+        )
+    table.add_row(t("PCT 国际申请", "PCT applications"), str(s.pct_filings))
+    for c in CentreKind:
+        if s.centres_by_kind.get(c.value):
+            table.add_row(c.label.text(), str(s.centres_by_kind[c.value]))
+    for pk in ProgrammeKind:
+        if s.programmes_by_kind.get(pk.value):
+            table.add_row(pk.label.text(), str(s.programmes_by_kind[pk.value]))
+    for a in AwardKind:
+        if s.awards_by_kind.get(a.value):
+            table.add_row(a.label.text(), str(s.awards_by_kind[a.value]))
+    table.add_row(
+        t(
+            "待确认的名称匹配（kechuang ip owners review）",
+            "name matches awaiting review (kechuang ip owners review)",
+        ),
+        str(s.pending_owner_reviews),
+    )
+    console.print(table)
+
+
 def _screen(url: str) -> None:
     """Screen the sample registry with the standards that registry facts can feed."""
     from rich.table import Table
@@ -54,10 +127,17 @@ def _screen(url: str) -> None:
     console.print(table)
     from sqlalchemy import select
 
+    from kechuang.ip.models import Patent
     from kechuang.registry.models import Enterprise
 
     with unit_of_work(url) as session:
         example = session.scalars(select(Enterprise.uscc).order_by(Enterprise.id).limit(1)).first()
+        patent = session.scalars(
+            select(Patent.application_no)
+            .where(Patent.grant_date.is_not(None))
+            .order_by(Patent.id)
+            .limit(1)
+        ).first()
     env = f"KECHUANG_DATABASE_URL={url}"
     console.print(t("接下来可以试试：", "Try next:"))
     console.print(
@@ -67,6 +147,8 @@ def _screen(url: str) -> None:
         f"  {env} kechuang standards simulate tech_sme --as-of {as_of} --set tech_sme.scoring.pass_mark=50"
     )
     console.print(f"  {env} kechuang registry show {example}")
+    console.print(f"  {env} kechuang ip show {patent} --as-of 2023-12-31")
+    console.print(f"  {env} kechuang ip portfolio {example} --as-of 2023-12-31")
 
 
 def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int = 2023) -> Path:
@@ -110,6 +192,7 @@ def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int 
             f"[green]✓[/green] {report.summary().text()}"
             + (f"  ({report.encoding})" if report.encoding else "")
         )
+    _import_ip(url, data_dir / "ip", enterprises=enterprises, seed=seed)
     # Importing the same file again changes nothing: imports are idempotent on natural keys.
     with unit_of_work(url) as session:
         again = import_file(
@@ -119,6 +202,7 @@ def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int 
     with unit_of_work(url) as session:
         summary = registry_service.summary(session=session, as_of=year_end(2023))
     render_summary(summary)
+    _ip_summary(url, 2023)
     _screen(url)
     reset_engines()
     return db_path

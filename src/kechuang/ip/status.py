@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kechuang.core.i18n import Msg
-from kechuang.core.periods import add_years
+from kechuang.core.periods import add_years, completed_years
 from kechuang.ip.enums import EventKind, PatentType
 
 DESIGN_TERM_CHANGE = dt.date(2021, 6, 1)
@@ -161,10 +161,7 @@ def maintenance_years(
         on=on,
     ):
         return None
-    years = on.year - filing_date.year
-    if (on.month, on.day) < (filing_date.month, filing_date.day):
-        years -= 1
-    return years
+    return completed_years(filing_date, on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,18 @@ Facts derived from the registry
     * ``high_tech_certificate_valid`` and ``holds_<kind>`` = a qualification of that kind is in
       force on the evaluation date (not expired, not revoked);
     * ``core_ip`` = class-I plus class-II IP count of the latest year > 0 (unknown when unknown);
+    * ``ip_class1`` / ``ip_class2`` (and so ``core_ip``): see *Patents from the IP registry*.
+
+Patents from the IP registry
+    Class I = invention patents **in force on the evaluation date** (:mod:`kechuang.ip.status`)
+    that the enterprise owns on that date (matched ownership only: linked by USCC or a confirmed
+    name match); class II = utility models and designs likewise. They are computed for all
+    enterprises at once (:func:`kechuang.ip.service.ip_class_counts`: one query, then the legal
+    state per patent in Python). Each class is combined with the declared count of the latest
+    fiscal year as ``max(declared, registry)``: the declared count also covers IP the patent
+    registry does not hold (software copyrights, patents not yet imported), and the registry count
+    is a proven lower bound. A registry count of 0 proves nothing, so it leaves an unknown declared
+    count unknown.
     * ``application_date`` = the evaluation date; ``registered_on`` = date of establishment;
     * ``domestic_rd_expense`` (scalar) = the sum over the same three years as ``rd_expense``.
 """
@@ -45,6 +57,7 @@ from sqlalchemy.orm import Session
 from kechuang.core.errors import KechuangError, NotFound
 from kechuang.core.i18n import Msg
 from kechuang.core.ids import normalize_uscc
+from kechuang.ip import service as ip_service
 from kechuang.registry.enums import EnterpriseStatus, QualificationKind
 from kechuang.registry.models import Enterprise, EnterpriseYear, Qualification
 from kechuang.standards.engine import LIST_LEN, Standard
@@ -178,6 +191,28 @@ def _no_facts(standard: Standard) -> KechuangError:
     )
 
 
+# ---------------------------------------------------------------------------- patents (IP registry)
+
+_IP_FIELDS = frozenset({"ip_class1", "ip_class2", "core_ip"})
+"""Fields fed by the patent registry as well as by the declared counts."""
+
+
+def _registry_ip(
+    session: Session, standard: Standard, as_of: dt.date, enterprise_id: int | None
+) -> dict[int, ip_service.IpClassCounts]:
+    """Class I / II patent counts per enterprise on ``as_of``, when ``standard`` uses them."""
+    if not _IP_FIELDS & {f.name for f in standard.fields}:
+        return {}
+    return ip_service.ip_class_counts(session=session, on=as_of, enterprise_id=enterprise_id)
+
+
+def _with_registry(declared: int | None, registry: int) -> int | None:
+    """``max(declared, registry)``; a registry count of 0 leaves an unknown declared count unknown."""
+    if registry == 0:
+        return declared
+    return registry if declared is None else max(declared, registry)
+
+
 def build(
     *,
     session: Session,
@@ -244,6 +279,9 @@ def build(
     held: dict[int, set[str]] = {}
     for ent_id, kind in session.execute(qual_stmt).all():
         held.setdefault(ent_id, set()).add(kind.value)
+    patents = _registry_ip(
+        session, standard, as_of, enterprises[0].id if uscc is not None else None
+    )
 
     assumed = ASSUMED[standard.key]
     group = standard.key == "sme_size_class"
@@ -262,7 +300,10 @@ def build(
         scalars["domestic_rd_expense"] = _sum_known(
             lists["domestic_rd_expense"], lists["rd_expense"]
         )
-        ip1, ip2 = scalars["ip_class1_count"], scalars["ip_class2_count"]
+        registry_ip = patents.get(ent.id, ip_service.IpClassCounts())
+        ip1 = _with_registry(scalars["ip_class1_count"], registry_ip.class_i)
+        ip2 = _with_registry(scalars["ip_class2_count"], registry_ip.class_ii)
+        scalars["ip_class1_count"], scalars["ip_class2_count"] = ip1, ip2
         scalars["core_ip"] = (
             True if (ip1 or 0) + (ip2 or 0) > 0 else (None if ip1 is None or ip2 is None else False)
         )
