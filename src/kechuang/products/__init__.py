@@ -1,0 +1,2 @@
+"""The product catalogue: credit, re-lending, rediscount, insurance, fund and subsidy products as
+effective-dated configuration."""
