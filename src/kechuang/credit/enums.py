@@ -51,16 +51,26 @@ class LoanStatus(LabelledEnum):
         "repayment_interest": Msg("支付利息", "interest payment"),
         "write_off": Msg("核销", "write-off"),
         "recovery": Msg("核销后收回", "recovery"),
+        "compensation": Msg("风险补偿拨付", "risk-compensation payout"),
+        "pool_recovery": Msg("补偿后收回返还资金池", "recovery returned to the compensation pool"),
+        "clawback": Msg("风险补偿追回", "compensation clawback"),
     }
 )
 class LedgerKind(LabelledEnum):
-    """Kinds of loan ledger event. Balances are sums of these, never stored."""
+    """Kinds of loan ledger event. Balances are sums of these, never stored.
+
+    ``compensation``, ``pool_recovery`` and ``clawback`` record government risk-compensation money
+    on the loan; they do not change the principal balance.
+    """
 
     DRAWDOWN = "drawdown"
     REPAYMENT_PRINCIPAL = "repayment_principal"
     REPAYMENT_INTEREST = "repayment_interest"
     WRITE_OFF = "write_off"
     RECOVERY = "recovery"
+    COMPENSATION = "compensation"
+    POOL_RECOVERY = "pool_recovery"
+    CLAWBACK = "clawback"
 
 
 @labels(

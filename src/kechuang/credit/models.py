@@ -88,6 +88,10 @@ class CreditGrant(TimestampMixin, Base):
     first_loan: Mapped[bool] = mapped_column(Boolean, default=False)
     """首贷: the enterprise's first bank loan ever."""
     conditions: Mapped[str | None] = mapped_column(Text)
+    premium_paid: Mapped[Decimal | None] = mapped_column(Money())
+    """Performance-guarantee insurance premium actually paid (保费), 元 — feeds premium subsidies."""
+    guarantee_fee_paid: Mapped[Decimal | None] = mapped_column(Money())
+    """Guarantee fee actually paid (担保费), 元 — feeds guarantee-fee subsidies."""
     cancelled_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-29 03:02:48.004477
+Create Date: 2026-11-29 03:03:07.148423
 """
 
 from collections.abc import Sequence
@@ -229,6 +229,14 @@ def upgrade() -> None:
         ),
         sa.Column("first_loan", sa.Boolean(), nullable=False),
         sa.Column("conditions", sa.Text(), nullable=True),
+        sa.Column(
+            "premium_paid", kechuang.storage.base.ExactDecimal(precision=20, scale=2), nullable=True
+        ),
+        sa.Column(
+            "guarantee_fee_paid",
+            kechuang.storage.base.ExactDecimal(precision=20, scale=2),
+            nullable=True,
+        ),
         sa.Column("cancelled_on", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
@@ -458,6 +466,9 @@ def upgrade() -> None:
                 "repayment_interest",
                 "write_off",
                 "recovery",
+                "compensation",
+                "pool_recovery",
+                "clawback",
                 name="ledgerkind",
                 native_enum=False,
                 create_constraint=True,

@@ -1,0 +1,12 @@
+"""``kechuang credit``: schedules, loans, claims, refinancing and bank reporting imports.
+
+Each part lives in its own module (``credit_*.py``) and is mounted here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from kechuang.cli.common import t
+
+app = typer.Typer(help=t("科技信贷：还款计划、贷款、风险补偿、再贷款再贴现、银行报送导入", "Sci-tech credit: schedules, loans, compensation, refinancing, bank reporting"), no_args_is_help=True)
