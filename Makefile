@@ -98,6 +98,7 @@ bench: dev
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_standards.py
 	$(BIN)/python benchmarks/bench_ip.py
+	$(BIN)/python benchmarks/bench_credit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov build dist

@@ -23,6 +23,7 @@ from kechuang.core.errors import ImportRejected
 from kechuang.core.i18n import current_lang
 from kechuang.core.importspec import ImportSpec, template_rows
 from kechuang.core.tabular import write_issues, write_xlsx
+from kechuang.credit.imports import SPECS as CREDIT_SPECS
 from kechuang.ip.imports import SPECS as IP_SPECS
 from kechuang.migrations import ensure_schema
 from kechuang.registry.imports import SPECS, ImportReport, Progress, import_file
@@ -53,10 +54,20 @@ class TemplateKind(StrEnum):
     programmes = "programmes"
     awards = "awards"
     concordance = "concordance"
+    grants = "grants"
+    loans = "loans"
+    loan_events = "loan-events"
 
 
-TEMPLATE_SPECS: dict[str, ImportSpec] = {**SPECS, **IP_SPECS}
-"""Every import spec a template can be written for (registry and IP kinds do not clash)."""
+TEMPLATE_SPECS: dict[str, ImportSpec] = {
+    **SPECS,
+    **IP_SPECS,
+    "grants": CREDIT_SPECS["grants"],
+    "loans": CREDIT_SPECS["loans"],
+    "loan-events": CREDIT_SPECS["events"],  # `kechuang credit import events`
+}
+"""Every import spec a template can be written for: registry, IP (`ip import`) and credit
+(`credit import`; its ``events`` template is ``loan-events`` to stay apart from patent events)."""
 
 if set(TEMPLATE_SPECS) != {k.value for k in TemplateKind}:  # pragma: no cover - a coding slip
     raise RuntimeError("TemplateKind does not list the import specs")
