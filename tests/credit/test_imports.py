@@ -583,7 +583,7 @@ def test_cli_import_dry_run_json_and_errors_out(grants: str, tmp_path: Path) -> 
         "gbk",
     )
     assert count(grants, Loan) == 0
-    bad = write(tmp_path, "bad.csv", LOANS_MAY.replace("2024-05,3000000\n", "2024-05,1\n"))
+    bad = write(tmp_path, "bad.csv", LOANS_MAY.replace("2024-05,3000000\n", "2024-05,3000001\n"))
     out = tmp_path / "issues.csv"
     result = runner.invoke(
         _cli(), ["import", "loans", str(bad), "--errors-out", str(out), "--actor", "bank-ops"]
