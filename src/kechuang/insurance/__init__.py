@@ -1,0 +1,1 @@
+"""Sci-tech insurance: policies with insured objects, co-insurance pools, premium subsidies, claims."""
