@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -233,3 +234,21 @@ def show_cmd(
     unverified = [line.path for line in lines if line.status == "unverified"]
     if unverified:
         console.print(f"[yellow]{t('参数待核实', 'unverified')}: {', '.join(unverified)}[/yellow]")
+
+
+@app.command("import")
+@handle_errors
+def import_cmd(
+    file: Path = typer.Argument(
+        ..., help=t("产品 YAML 文件（products: 列表）", "product YAML file (a products: list)")
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help=t("只校验，不保存", "check only, save nothing")
+    ),
+) -> None:
+    """导入产品配置（校验通过才安装到 $KECHUANG_HOME/products；同代码的内置产品被替换）/ Import product configuration."""
+    report = catalog.import_products(file, dry_run=dry_run)
+    style = "cyan" if report.unchanged else "green"
+    console.print(f"[{style}]{report.summary().text()}[/{style}]")
+    if not report.unchanged and not dry_run:
+        console.print(t(f"已安装到 {report.target}", f"installed at {report.target}"))

@@ -229,10 +229,110 @@ def load_catalog(paths: Iterable[Path]) -> Catalog:
 
 
 @cache
-def default_catalog() -> Catalog:
+def shipped_catalog() -> Catalog:
     """The catalogue shipped with kechuang (``kechuang/products/data/*_products.yaml``)."""
     root = Path(str(resources.files("kechuang.products").joinpath("data")))
     return load_catalog(sorted(root.glob(PRODUCT_FILES)))
+
+
+def local_dir() -> Path:
+    """Where imported product files live: ``$KECHUANG_PRODUCTS_DIR`` or ``$KECHUANG_HOME/products``."""
+    import os
+
+    from kechuang.storage.db import kechuang_home
+
+    custom = os.environ.get("KECHUANG_PRODUCTS_DIR")
+    return Path(custom).expanduser() if custom else kechuang_home() / "products"
+
+
+@cache
+def _merged(directory: str, stamp: tuple[tuple[str, int], ...]) -> Catalog:
+    local = load_catalog(sorted(Path(directory).glob(PRODUCT_FILES))) if stamp else Catalog({})
+    return Catalog({**shipped_catalog().items, **local.items})
+
+
+def default_catalog() -> Catalog:
+    """The shipped catalogue plus imported product files (``kechuang products import``).
+
+    An imported product with the key of a shipped one replaces it — that is how a programme office
+    puts its real terms in place of the illustrative ones.
+    """
+    directory = local_dir()
+    files = sorted(directory.glob(PRODUCT_FILES)) if directory.is_dir() else []
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+    return _merged(str(directory), stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductImport:
+    """What ``kechuang products import`` did with one file."""
+
+    file: str
+    target: Path
+    added: tuple[str, ...]
+    replaced: tuple[str, ...]
+    unchanged: bool
+    dry_run: bool
+
+    def summary(self) -> Msg:
+        """One-line bilingual summary."""
+        if self.unchanged:
+            return Msg(
+                f"{self.file}：与已导入的文件一致，未做任何更改",
+                f"{self.file}: identical to the imported file; nothing changed",
+            )
+        prefix = Msg("（试运行，未保存）", "(dry run, not saved) ") if self.dry_run else Msg("", "")
+        return Msg(
+            f"{prefix.zh}{self.file}：新增产品 {len(self.added)} 个，替换内置产品 {len(self.replaced)} 个（{', '.join(self.replaced) or '无'}）",
+            f"{prefix.en}{self.file}: {len(self.added)} product(s) added, {len(self.replaced)} shipped product(s) replaced ({', '.join(self.replaced) or 'none'})",
+        )
+
+
+def import_products(path: Path, *, dry_run: bool = False) -> ProductImport:
+    """Validate a product YAML file and install it in :func:`local_dir` — all or nothing.
+
+    The file is checked on its own and together with every product already in force (keys must be
+    unique among imported files). Re-importing the same file changes nothing.
+
+    Raises:
+        ValidationError: ``product.invalid`` with every problem, file and place; nothing is written.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    incoming = parse_catalog(text, source=path.name)
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml").removesuffix("_products")
+    target = local_dir() / f"{stem}_products.yaml"
+    others = (
+        [f for f in sorted(local_dir().glob(PRODUCT_FILES)) if f != target]
+        if local_dir().is_dir()
+        else []
+    )
+    # Keys must stay unique among imported files (shipped ones may be replaced).
+    existing = load_catalog(others) if others else Catalog({})
+    clash = sorted(set(existing.items) & set(incoming.items))
+    if clash:
+        msg = Msg(
+            f"产品代码已在其他导入文件中：{', '.join(clash)}",
+            f"product keys already imported from another file: {', '.join(clash)}",
+        )
+        raise ValidationError(
+            msg,
+            code="product.invalid",
+            issues=[
+                Issue(rule="product.duplicate_key", file=path.name, column=k, message=msg)
+                for k in clash
+            ],
+        )
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return ProductImport(path.name, target, (), (), True, dry_run)
+    shipped = shipped_catalog().items
+    added = tuple(sorted(k for k in incoming.items if k not in shipped))
+    replaced = tuple(sorted(k for k in incoming.items if k in shipped))
+    if not dry_run:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    return ProductImport(path.name, target, added, replaced, False, dry_run)
 
 
 def products(

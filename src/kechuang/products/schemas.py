@@ -20,6 +20,8 @@ decimals (``"4.35%"``, ``"0.0435"``, ``"1/2"``); spreads may also be basis point
 Products sit beside the credit domain in the layer order, so names of repayment methods and
 security kinds are mirrored here as literals (``tests/products`` checks they match
 :mod:`kechuang.credit.enums`); qualification kinds and size classes come from the registry.
+Insurance products (``kind: insurance``) likewise name their ``line`` and what they insure with
+literals mirroring :mod:`kechuang.insurance.enums` (``tests/insurance`` checks they match).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from kechuang.registry.reference import district_name, districts
 
 __all__ = [
     "BORROWERS",
+    "INSURANCE_LINES",
+    "INSURED_OBJECTS",
     "PRIORITIES",
     "QUALIFICATION_KEYS",
     "REPAYMENT_METHODS",
@@ -170,6 +174,10 @@ SUBSIDY_CONDITIONS: Final[dict[str, Msg]] = {
     "repaid_in_window": Msg(
         "贷款在规定期间内已还款结清", "the loan was repaid within the stated window"
     ),
+    "continuous_cover": Msg(
+        "连续投保（续保保单与上一年度保单之间无间断）",
+        "continuous cover (no gap between a renewal and the previous policy year)",
+    ),
 }
 """Conditions a subsidy rule may list, with their labels."""
 
@@ -177,6 +185,34 @@ BORROWERS: Final[dict[str, Msg]] = {
     "enterprise": Msg("企业", "enterprise"),
     "employee": Msg("企业员工（个人）", "employees (individuals)"),
 }
+
+INSURANCE_LINES: Final[dict[str, Msg]] = {
+    "first_of_kind_equipment": Msg(
+        "首台（套）重大技术装备保险", "first-of-kind major equipment insurance"
+    ),
+    "clinical_trial_liability": Msg(
+        "生物医药人体临床试验责任保险", "clinical-trial liability insurance"
+    ),
+    "product_liability": Msg("生物医药产品责任保险", "product liability insurance"),
+    "ic_coinsurance": Msg("集成电路共保体保险", "IC co-insurance pool cover"),
+    "startup_founder_liability": Msg(
+        "科技企业创业责任保险", "start-up founder liability insurance"
+    ),
+    "cyber": Msg("网络安全保险", "cyber insurance"),
+    "performance_guarantee": Msg("科技履约保证保险", "performance-guarantee insurance"),
+    "ip": Msg("知识产权保险", "IP insurance"),
+}
+"""Mirror of :class:`kechuang.insurance.enums.InsuranceLine` (an insurance product's ``line``)."""
+
+INSURED_OBJECTS: Final[dict[str, Msg]] = {
+    "enterprise": Msg("企业", "enterprise"),
+    "project": Msg("项目", "project"),
+    "equipment_set": Msg("装备（台套）", "equipment set"),
+    "clinical_trial": Msg("临床试验", "clinical trial"),
+    "founder": Msg("创业者", "founder"),
+    "product": Msg("产品", "product"),
+}
+"""Mirror of :class:`kechuang.insurance.enums.InsuredObjectKind` (what a policy may cover)."""
 
 
 # ---------------------------------------------------------------------------- value parsing
@@ -299,6 +335,8 @@ SecurityName = Annotated[str, _vocabulary(SECURITY_KINDS, "security kind")]
 PriorityName = Annotated[str, _vocabulary(PRIORITIES, "priority")]
 SubsidyCondition = Annotated[str, _vocabulary(SUBSIDY_CONDITIONS, "subsidy condition")]
 BorrowerName = Annotated[str, _vocabulary(BORROWERS, "borrower")]
+InsuranceLineName = Annotated[str, _vocabulary(INSURANCE_LINES, "insurance line")]
+InsuredObjectName = Annotated[str, _vocabulary(INSURED_OBJECTS, "insured object kind")]
 
 
 # ---------------------------------------------------------------------------- sourced terms
@@ -448,6 +486,11 @@ class SubsidyRule(Sourced):
         conditions: further conditions (keys of :data:`SUBSIDY_CONDITIONS`).
         automatic: paid without application (免申即享) once the lender reports the loan.
         payer: who pays (e.g. 市科委).
+        rate_cap: insurance premium subsidies: the subsidy is computed on the premium at no more
+            than this rate (``min(rate, rate_cap) × sum insured``), e.g. ``"3%"``.
+        max_years: insurance premium subsidies: most years subsidised for the same insured
+            equipment set (counted per equipment key), e.g. ``3``.
+        cap_per_policy: insurance premium subsidies: most paid for one policy, 元.
     """
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -459,6 +502,9 @@ class SubsidyRule(Sourced):
     conditions: list[SubsidyCondition] = Field(default_factory=list)
     automatic: bool = False
     payer: str = ""
+    rate_cap: Ratio | None = None
+    max_years: Annotated[int, Field(ge=1)] | None = None
+    cap_per_policy: Yuan | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Any:
@@ -487,6 +533,15 @@ class SubsidyRule(Sourced):
         if self.cap_per_loan is not None:
             cap = format_amount(self.cap_per_loan, lang=lg)
             text += f"{comma}{'cap per loan' if en else '单笔上限'} {cap}"
+        if self.rate_cap is not None:
+            rate = _pct(self.rate_cap)
+            text += f"{comma}{'premium rate counted up to' if en else '按费率不超过'} {rate}"
+        if self.max_years is not None:
+            years = f"{self.max_years} years" if en else f"{self.max_years} 年"
+            text += f"{comma}{'at most' if en else '最长'} {years}"
+        if self.cap_per_policy is not None:
+            cap = format_amount(self.cap_per_policy, lang=lg)
+            text += f"{comma}{'cap per policy' if en else '每张保单上限'} {cap}"
         if self.repaid_from or self.repaid_to:
             window = f"{self.repaid_from or '…'} – {self.repaid_to or '…'}"
             text += f"{comma}{'repaid' if en else '还款期间'} {window}"
@@ -551,6 +606,11 @@ class ProductTerms(_Frozen):
         programme_quota: total quota or credit capacity of the programme, 元.
         refinance_rate: central-bank rate of re-lending / rediscount.
         refinance_share: share of each eligible loan's principal that is refinanced.
+        insured: insurance products: what a policy may cover (:data:`INSURED_OBJECTS`).
+        max_premium_rate: insurance products: the highest premium rate a policy may carry.
+
+    For insurance products ``providers`` are the insurers, ``min_amount`` / ``max_amount`` bound
+    the sum insured of a policy and ``min_term_months`` / ``max_term_months`` its term.
     """
 
     valid_from: dt.date
@@ -568,6 +628,8 @@ class ProductTerms(_Frozen):
     programme_quota: Term[Yuan] | None = None
     refinance_rate: Term[Ratio] | None = None
     refinance_share: Term[Ratio] | None = None
+    insured: Term[Annotated[list[InsuredObjectName], Field(min_length=1)]] | None = None
+    max_premium_rate: Term[Ratio] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Any:
@@ -608,6 +670,8 @@ _TERM_FIELDS: Final = (
     "programme_quota",
     "refinance_rate",
     "refinance_share",
+    "insured",
+    "max_premium_rate",
 )
 
 
@@ -623,10 +687,12 @@ class Product(Sourced):
         valid_to: last day open, inclusive (``None``: open-ended; a future date: scheduled to
             close).
         terms: dated versions of the terms, oldest first; the first starts on ``valid_from``.
+        line: insurance products only: the line of insurance (:data:`INSURANCE_LINES`).
     """
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: ProductKind
+    line: InsuranceLineName | None = None
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     description: str = ""
@@ -645,6 +711,8 @@ class Product(Sourced):
             raise ValueError("the first terms version must start on the product's valid_from")
         if self.valid_to is not None and starts[-1] > self.valid_to:
             raise ValueError("a terms version starts after the product closes")
+        if (self.kind is ProductKind.INSURANCE) != (self.line is not None):
+            raise ValueError("an insurance product needs a line; other products have none")
         return self
 
     @property
@@ -721,6 +789,8 @@ _LABELS: Final[dict[str, Msg]] = {
     "programme_quota": Msg("额度", "programme quota"),
     "refinance_rate": Msg("再贷款/再贴现利率", "refinancing rate"),
     "refinance_share": Msg("再融资比例", "share refinanced"),
+    "insured": Msg("保险标的", "what is insured"),
+    "max_premium_rate": Msg("保险费率上限", "maximum premium rate"),
 }
 
 
@@ -732,7 +802,7 @@ def _display(path: str, value: Any, lang: Lang) -> str:
         return ("yes" if en else "是") if value else ("no" if en else "否")
     if path.endswith(("_amount", "programme_quota")) and isinstance(value, Decimal):
         return format_amount(value, lang=lang)
-    if path.startswith("refinance_") and isinstance(value, Decimal):
+    if (path.startswith("refinance_") or path == "max_premium_rate") and isinstance(value, Decimal):
         return _pct(value)
     if path.endswith("_term_months") and isinstance(value, int):
         return f"{value} months" if en else f"{value} 个月"
@@ -745,6 +815,7 @@ def _display(path: str, value: Any, lang: Lang) -> str:
             "eligibility.qualifications": QUALIFICATION_KEYS,
             "eligibility.priorities": PRIORITIES,
             "repayment_methods": REPAYMENT_METHODS,
+            "insured": INSURED_OBJECTS,
         }.get(path, {})
         items: list[str] = []
         for item in value:
