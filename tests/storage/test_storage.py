@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 import kechuang.credit.models
+import kechuang.funds.models
 import kechuang.insurance.models
 import kechuang.ip.models
 import kechuang.registry.models

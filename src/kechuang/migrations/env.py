@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 
 # Every module with ORM models, so that autogenerate and the checks see all tables.
 import kechuang.credit.models
+import kechuang.funds.models
 import kechuang.insurance.models
 import kechuang.ip.models
 import kechuang.registry.models
