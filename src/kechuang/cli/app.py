@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kechuang import __version__
-from kechuang.cli import credit, db, insurance, ip, products, registry, standards, validate
+from kechuang.cli import credit, db, funds, insurance, ip, products, registry, standards, validate
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
 from kechuang.core.i18n import set_lang
@@ -61,6 +61,7 @@ app.add_typer(standards.app, name="standards")
 app.add_typer(ip.app, name="ip")
 app.add_typer(credit.app, name="credit")
 app.add_typer(insurance.app, name="insurance")
+app.add_typer(funds.app, name="funds")
 app.add_typer(products.app, name="products")
 
 
