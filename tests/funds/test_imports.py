@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from kechuang.cli import funds_import
 from kechuang.core.errors import ImportRejected
+from kechuang.funds import service
 from kechuang.funds.enums import FundKind, FundState, InvestorType, Stage
 from kechuang.funds.imports import SPECS, import_file
 from kechuang.funds.models import (
@@ -328,3 +329,19 @@ def test_cli_import(db_url: str, tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["import", "funds", str(path), "--actor", "me"])
     assert res.exit_code == 0, res.output
     assert count(db_url, Fund) == 2
+
+
+def test_phase_targets_and_committed_by_phase(db_url: str, tmp_path: Path) -> None:
+    load(db_url, tmp_path)
+    funds = "基金代码,名称,类型,设立年份,目标规模,分期目标规模\nFUDAN-FOF,复旦科创母基金（示例）,母基金,2023,1000000000,首期:10亿;二期：5亿\n"
+    run(db_url, "funds", write(tmp_path, "f.csv", funds))
+    commitments = "基金代码,出资人,出资人名称,出资人类型,认缴金额,认缴日期,期次\nFUDAN-FOF,SH-GUIDE,上海市引导基金,财政/政府出资,300000000,2023-12-03,首期\nFUDAN-FOF,MKT-1,市场化机构甲,市场化机构,250000000,2024-12-01,首期\n"
+    run(db_url, "commitments", write(tmp_path, "c.csv", commitments))
+    with unit_of_work(db_url) as session:
+        fund = service.get_by_code(session=session, code="FUDAN-FOF")
+        assert service.phase_sizes(session=session, fund=fund) == [
+            {"phase": "首期", "target": "1000000000.00", "committed": "550000000.00"},
+            {"phase": "二期", "target": "500000000.00", "committed": "0.00"},
+        ]
+    bad = "基金代码,名称,类型,设立年份,目标规模,分期目标规模\nX,坏,母基金,2023,1,首期十亿\n"
+    assert rules(rejected(db_url, "funds", write(tmp_path, "b.csv", bad))) == [(2, "fund.phases")]

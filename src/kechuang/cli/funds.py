@@ -16,6 +16,7 @@ from kechuang.cli.common import console, handle_errors, print_json, t
 from kechuang.core.errors import NotFound
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import parse_as_of
+from kechuang.funds import service as funds_service
 from kechuang.funds.compliance import check_fund
 from kechuang.funds.metrics import commitments, fund_metrics, investments
 from kechuang.funds.models import CapitalCall, Distribution, Fund
@@ -135,6 +136,7 @@ def _show_data(session: Session, fund: Fund, day: dt.date) -> dict[str, Any]:
             "vintage": fund.vintage,
             "target_size": amount_text(fund.target_size),
             "closed_size": amount_text(fund.closed_size),
+            "phases": funds_service.phase_sizes(session=session, fund=fund),
         },
         "as_of": day.isoformat(),
         "lps": [

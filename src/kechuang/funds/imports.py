@@ -218,6 +218,38 @@ def _rule(field_name: str, zh: str, en: str, example: str) -> sp.Column:
 
 # ---------------------------------------------------------------- specs
 
+
+def _phases() -> sp.Parser:
+    """``首期:10亿;二期:5亿`` → ``[{"phase": "首期", "target": "1000000000.00"}, …]`` (exact)."""
+    from kechuang.core.money import parse_amount
+
+    def parse(value: Any) -> list[dict[str, str]]:
+        out: list[dict[str, str]] = []
+        for part in str(value).replace("；", ";").split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            name, sep, amount = part.replace("：", ":").partition(":")
+            if not sep or not name.strip():
+                raise sp.FieldError(
+                    "fund.phases",
+                    Msg(
+                        "分期应写作 期次:金额，以 ; 分隔",
+                        "write phases as phase:amount, separated by ;",
+                    ),
+                )
+            try:
+                target = parse_amount(amount.strip())
+            except Exception as exc:
+                raise sp.FieldError(
+                    "fund.phases", Msg(f"分期金额无效：{amount}", f"invalid phase amount: {amount}")
+                ) from exc
+            out.append({"phase": name.strip(), "target": str(target)})
+        return out
+
+    return parse
+
+
 FUNDS = sp.ImportSpec(
     kind="funds",
     label=Msg("基金", "funds"),
@@ -283,6 +315,18 @@ FUNDS = sp.ImportSpec(
         ),
         _money("target_size", "目标规模", "Target size", "1000000000", required=True),
         _money("closed_size", "已募规模", "Closed size", "500000000"),
+        sp.Column(
+            "phases",
+            "分期目标规模",
+            "Phase targets",
+            _phases(),
+            description=Msg(
+                "各期目标规模，如 首期:10亿;二期:10亿（金额可带万/亿）",
+                "target size per phase, e.g. 首期:10亿;二期:10亿 (amounts may carry 万/亿)",
+            ),
+            example="首期:10亿",
+            aliases=("分期", "phases"),
+        ),
         sp.Column(
             "term_years",
             "期限（年）",

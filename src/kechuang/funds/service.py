@@ -601,3 +601,33 @@ def record_exit(
         actor=actor,
     )
     return investment
+
+
+def phase_sizes(*, session: Session, fund: Fund) -> list[dict[str, str | None]]:
+    """Target (from ``Fund.phases``) and committed (commitments tagged with the phase) per phase.
+
+    Commitments without a phase are reported under ``未分期 / unphased``.
+    """
+    sums: dict[str | None, Decimal] = {}
+    for phase, amount in session.execute(
+        select(Commitment.phase, Commitment.amount).where(Commitment.fund_id == fund.id)
+    ).all():
+        sums[phase] = sums.get(phase, Decimal("0.00")) + amount
+    rows: list[dict[str, str | None]] = []
+    seen: set[str | None] = set()
+    for entry in fund.phases or []:
+        name = entry.get("phase")
+        seen.add(name)
+        rows.append(
+            {
+                "phase": name,
+                "target": entry.get("target"),
+                "committed": str(sums.get(name, Decimal("0.00"))),
+            }
+        )
+    for name, total in sums.items():
+        if name not in seen:
+            rows.append(
+                {"phase": name or "未分期 / unphased", "target": None, "committed": str(total)}
+            )
+    return rows
