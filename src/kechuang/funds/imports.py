@@ -50,9 +50,8 @@ from kechuang.funds.models import (
     Investment,
     Valuation,
 )
-from kechuang.registry.imports import ImportReport, Progress
+from kechuang.registry.imports import ImportReport, Progress, district_parser
 from kechuang.registry.models import Enterprise, Institution
-from kechuang.registry.reference import resolve_district
 from kechuang.storage.base import Base
 from kechuang.storage.history import ChangeHistory, ImportBatch, diff
 from kechuang.storage.upsert import upsert
@@ -100,27 +99,6 @@ def _percent() -> sp.Parser:
                 "percent.range", Msg("比例应在 0%–100% 之间", "must be between 0% and 100%")
             )
         return f"{format(number.normalize(), 'f')}%"
-
-    return parse
-
-
-def _district() -> sp.Parser:
-    def parse(value: Any) -> str:
-        text = (
-            str(int(value))
-            if isinstance(value, float) and value.is_integer()
-            else str(value).strip()
-        )
-        d = resolve_district(text)
-        if d is None:
-            raise sp.FieldError(
-                "district.unknown",
-                Msg(
-                    f"未知的区：{text}（请填写本市区名或 6 位行政区划代码）",
-                    f"unknown district: {text} (use a district name or its 6-digit code)",
-                ),
-            )
-        return d.code
 
     return parse
 
@@ -357,7 +335,7 @@ FUNDS = sp.ImportSpec(
             "district_code",
             "所在区",
             "District",
-            _district(),
+            district_parser(),
             description=Msg("注册所在区名称或代码", "district name or code"),
             example="浦东新区",
             aliases=("区", "district code"),

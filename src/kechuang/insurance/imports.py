@@ -72,9 +72,8 @@ from kechuang.insurance.models import (
 from kechuang.products import catalog as product_catalog
 from kechuang.products.schemas import ProductKind
 from kechuang.registry.enums import InstitutionKind
-from kechuang.registry.imports import ImportReport, Progress
+from kechuang.registry.imports import ImportReport, Progress, district_parser
 from kechuang.registry.models import Enterprise, Institution
-from kechuang.registry.reference import resolve_district
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory, ImportBatch, diff, json_value
 from kechuang.storage.upsert import upsert
@@ -259,23 +258,6 @@ def parse_share(value: Any) -> Decimal:
             )
         raise sp.FieldError("share.range", Msg("份额不能超过 100%", "a share cannot exceed 100%"))
     return _precise(share, _SHARE)
-
-
-def _district() -> sp.Parser:
-    def parse(value: Any) -> str:
-        text = _cell_text(value)
-        d = resolve_district(text)
-        if d is None:
-            raise sp.FieldError(
-                "district.unknown",
-                Msg(
-                    f"未知的区：{text}（请填写本市区名或 6 位行政区划代码，如 浦东新区 / 310115）",
-                    f"unknown district: {text} (use a district name or its 6-digit GB/T 2260 code, e.g. 310115)",
-                ),
-            )
-        return d.code
-
-    return parse
 
 
 def _positive(parse: sp.Parser, what: Msg) -> sp.Parser:
@@ -566,7 +548,7 @@ POLICIES = sp.ImportSpec(
             "district_code",
             "所在区",
             "District",
-            _district(),
+            district_parser(),
             Msg("所在区（试点区）名称或行政区划代码，可空", "district name or code, optional"),
             "浦东新区",
             aliases=("区", "district code", "试点区"),

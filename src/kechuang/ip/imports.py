@@ -68,9 +68,8 @@ from kechuang.ip.models import (
     Pledge,
     pledge_patent,
 )
-from kechuang.registry.imports import ImportReport, Progress
+from kechuang.registry.imports import ImportReport, Progress, district_parser
 from kechuang.registry.models import Enterprise, Institution
-from kechuang.registry.reference import resolve_district
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory, ImportBatch
 from kechuang.storage.upsert import UpsertResult, upsert
@@ -444,23 +443,6 @@ def _event_kind() -> sp.Parser:
                 ),
             )
         return base(text)
-
-    return parse
-
-
-def _district() -> sp.Parser:
-    def parse(value: Any) -> str:
-        text = _cell_text(value)
-        d = resolve_district(text)
-        if d is None:
-            raise sp.FieldError(
-                "district.unknown",
-                Msg(
-                    f"未知的区：{text}（请填写本市区名或 6 位行政区划代码，如 浦东新区 / 310115）",
-                    f"unknown district: {text} (use a district name or its 6-digit GB/T 2260 code, e.g. 310115)",
-                ),
-            )
-        return d.code
 
     return parse
 
@@ -1007,7 +989,7 @@ CENTRES = sp.ImportSpec(
             "district_code",
             "所在区",
             "District",
-            _district(),
+            district_parser(),
             "所在区名称或行政区划代码",
             "district name or GB/T 2260 code",
             "浦东新区",

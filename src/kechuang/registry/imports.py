@@ -32,7 +32,9 @@ Progress = Callable[[str, int, int], None]
 """Progress callback: ``(stage, done, total)``."""
 
 
-def _district() -> sp.Parser:
+def district_parser() -> sp.Parser:
+    """A city district by name or GB/T 2260 code (shared by every import that takes a district)."""
+
     def parse(value: Any) -> str:
         text = (
             str(int(value))
@@ -129,7 +131,7 @@ ENTERPRISES = sp.ImportSpec(
             "district_code",
             "所在区",
             "District",
-            _district(),
+            district_parser(),
             required=True,
             description=Msg("注册所在区名称或行政区划代码", "district name or GB/T 2260 code"),
             example="浦东新区",
@@ -475,7 +477,7 @@ INSTITUTIONS = sp.ImportSpec(
             "district_code",
             "所在区",
             "District",
-            _district(),
+            district_parser(),
             description=Msg("所在区，可空", "district, optional"),
             example="黄浦区",
             aliases=("区",),
