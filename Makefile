@@ -63,11 +63,15 @@ venv: $(VENV_STAMP)
 
 dev: $(DEV_STAMP)
 
+# the demo writes the report as PDF too: Chinese fonts (fonts-noto-cjk) when missing
 demo: venv
+	KECHUANG_SYSDEPS="fonts-cjk" bash scripts/install-system-deps.sh
 	$(BIN)/kechuang demo
 
+# every group the test suite needs: PostgreSQL, Debian's chromium (browser tests), CJK fonts (PDF)
+SYSDEPS ?= postgres chromium fonts-cjk
 sysdeps:
-	bash scripts/install-system-deps.sh
+	KECHUANG_SYSDEPS="$(SYSDEPS)" bash scripts/install-system-deps.sh
 
 # ---------------------------------------------------------------- quality gates
 
