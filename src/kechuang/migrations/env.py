@@ -10,6 +10,7 @@ import kechuang.credit.models
 import kechuang.funds.models
 import kechuang.insurance.models
 import kechuang.ip.models
+import kechuang.policy.models
 import kechuang.registry.models
 import kechuang.standards.models
 import kechuang.storage.history  # noqa: F401
