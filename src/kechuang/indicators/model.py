@@ -6,9 +6,15 @@ Fields may be added; existing fields are not renamed or removed without changing
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pyarrow as pa
 
 Scale = Literal["one", "wan", "yi", "wan_yi", "wan_yuan"]
 """How the report prints a value: as is, in 万 (10⁴), 亿 (10⁸), 万亿 (10¹²), or 万元 (yuan ÷ 10⁴)."""
@@ -85,3 +91,26 @@ class ReleaseManifest:
     """sha256 of every file in the release, by relative path."""
     synthetic: bool = False
     """True when the data are synthetic (the demo); reports say so in the front matter."""
+
+
+class ReleaseView(Protocol):
+    """What readers (reports, web, API) need of a release; ``kechuang.indicators.releases``
+    returns objects of this shape (``open_release(release_id) -> Release``)."""
+
+    @property
+    def manifest(self) -> ReleaseManifest: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def definitions(self) -> Sequence[IndicatorDefinition]: ...
+
+    def values(self, year: int | None = None) -> list[IndicatorValue]:
+        """Every indicator's value for ``year`` (default: the release year), catalogue order."""
+        ...
+
+    def table(self, name: str) -> pa.Table:
+        """A snapshot table of the release by table name (``policy_item``, ``external_statistic``,
+        ``enterprise`` …) as Arrow."""
+        ...
