@@ -68,8 +68,9 @@ demo: venv
 	KECHUANG_SYSDEPS="fonts-cjk" bash scripts/install-system-deps.sh
 	$(BIN)/kechuang demo
 
-# every group the test suite needs: PostgreSQL, Debian's chromium (browser tests), CJK fonts (PDF)
-SYSDEPS ?= postgres chromium fonts-cjk
+# every group the test suite needs: PostgreSQL, Debian's chromium (browser tests), CJK fonts (PDF),
+# poppler-utils (tests read the PDF back)
+SYSDEPS ?= postgres chromium fonts-cjk pdf-tools
 sysdeps:
 	KECHUANG_SYSDEPS="$(SYSDEPS)" bash scripts/install-system-deps.sh
 

@@ -8,7 +8,8 @@
 # Groups (KECHUANG_SYSDEPS = space-separated list, default "postgres"; "all" = every group):
 #   postgres   PostgreSQL server + client: the throwaway test cluster (tests/support/pgcluster.py)
 #   chromium   headless browser (`command -v chromium`)
-#   fonts-cjk  Chinese fonts (`fc-list :lang=zh` non-empty)
+#   fonts-cjk  Chinese fonts (`fc-list :lang=zh` non-empty) and Pango (WeasyPrint, PDF report)
+#   pdf-tools  poppler-utils (pdftotext, pdffonts): tests read the PDF report back
 #
 # As root it installs; otherwise it prints the apt-get command and exits 1 if anything is
 # missing (exit 0 when everything is present).  No locales package is needed: the test cluster
@@ -38,7 +39,13 @@ have_chromium() {
 }
 
 have_fonts_cjk() {
-    command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]
+    # Chinese fonts, and the Pango libraries WeasyPrint renders the PDF report with
+    command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]] &&
+        ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'
+}
+
+have_pdf_tools() {
+    command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1
 }
 
 # ------------------------------------------------------------------ group table
@@ -46,7 +53,8 @@ have_fonts_cjk() {
 GROUP_TABLE=(
     "postgres|have_postgres|postgresql postgresql-client"
     "chromium|have_chromium|chromium"
-    "fonts-cjk|have_fonts_cjk|fonts-noto-cjk fontconfig"
+    "fonts-cjk|have_fonts_cjk|fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0"
+    "pdf-tools|have_pdf_tools|poppler-utils"
 )
 
 requested="${KECHUANG_SYSDEPS:-postgres}"
