@@ -40,6 +40,9 @@ class PolicyItem(TimestampMixin, Base):
     product_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_url: Mapped[str | None] = mapped_column(String(500))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ExternalStatistic(TimestampMixin, Base):
@@ -63,3 +66,6 @@ class ExternalStatistic(TimestampMixin, Base):
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[SourceStatus] = mapped_column(enum_type(SourceStatus))
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-29 04:17:32.684157
+Create Date: 2026-11-29 04:20:11.146197
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -104,6 +105,7 @@ def upgrade() -> None:
         sa.Column("product_keys", sa.JSON(), nullable=False),
         sa.Column("source_url", sa.String(length=500), nullable=True),
         sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
