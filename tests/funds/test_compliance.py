@@ -12,7 +12,7 @@ from kechuang.core.errors import ValidationError
 from kechuang.core.money import ratio
 from kechuang.funds.compliance import check_fund, parse_share
 from kechuang.funds.enums import FundKind, InvestorType, Stage
-from kechuang.funds.models import Commitment
+from kechuang.funds.models import Commitment, Investment
 from kechuang.storage.db import unit_of_work
 from tests.funds.test_metrics import add_enterprise, add_fund, build_two_level, commit, invest
 
@@ -110,3 +110,33 @@ def test_uncomputable_check_and_bad_group(db_url: str) -> None:
         bad = add_fund(s, "H", rules={"stage_quotas": {"value": {"nonsense": "1%"}}})
         with pytest.raises(ValidationError):
             check_fund(session=s, fund=bad, as_of=date(2022, 1, 1))
+
+
+def test_fund_of_funds_local_reinvestment_looks_through_sub_funds(db_url: str) -> None:
+    """FoF public 200; S1 (FoF share 0.2) invests 200 locally, S2 (0.25) 300 not local, FoF's own
+    10 local: look-through local = 10 + 0.2 × 200 = 50 → 50 / 200 = 0.25; direct basis: 10 / 200."""
+    with unit_of_work(db_url) as s:
+        fof, _s1, s2 = build_two_level(s)
+        for inv in s.scalars(select(Investment)):
+            inv.local = inv.fund_id != s2.id
+        fof.rules = {
+            **fof.rules,
+            "min_local_reinvestment": {"value": "0.25", "status": "unverified"},
+        }
+        s.flush()
+        looked = {c.rule: c for c in check_fund(session=s, fund=fof, as_of=date(2022, 1, 1))}
+        fof.rules = {
+            **fof.rules,
+            "min_local_reinvestment": {"value": "0.25", "basis": "direct", "status": "unverified"},
+        }
+        s.flush()
+        direct = {c.rule: c for c in check_fund(session=s, fund=fof, as_of=date(2022, 1, 1))}
+        fof.rules = {**fof.rules, "min_local_reinvestment": {"value": "1", "basis": "gross"}}
+        s.flush()
+        with pytest.raises(ValidationError):
+            check_fund(session=s, fund=fof, as_of=date(2022, 1, 1))
+    lt = looked["min_local_reinvestment"]
+    assert lt.observed == Decimal("0.25") and lt.passed is True  # exactly at the floor
+    assert "look-through" in lt.message.en
+    d = direct["min_local_reinvestment"]
+    assert d.observed == Decimal("0.05") and d.passed is False

@@ -17,7 +17,11 @@ Checks:
 * ``max_public_share.sub_fund``: for a fund committing to sub-funds, its commitment ÷ the
   sub-fund's total commitments ≤ its own cap; run from the sub-fund's side as well (each LP fund
   with a cap is checked against its share of the sub-fund).
-* ``min_local_reinvestment``: local invested ÷ public committed ≥ floor (返投).
+* ``min_local_reinvestment``: local invested ÷ public committed ≥ floor (返投). For a fund of
+  funds or guide fund the local amount is looked through its sub-funds (each sub-fund's local
+  investments weighted by the fund's exact share of that sub-fund, recursively, plus its own
+  direct local investments); ``"basis": "direct"`` in the rule entry counts direct investments
+  only.
 * ``stage_quotas.<group>``: share of invested amount in the group ≥ floor; groups are
   ``early_stages``, ``priority_stages``, ``hard_tech``, ``small`` or a single stage name.
 """
@@ -35,13 +39,14 @@ from sqlalchemy.orm import Session
 from kechuang.core.errors import ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import D, decimal_from_cell, ratio
-from kechuang.funds.enums import Stage
+from kechuang.funds.enums import FundKind, Stage
 from kechuang.funds.metrics import (
     EARLY_STAGES,
     PRIORITY_STAGES,
     commitments,
     fund_metrics,
     investments,
+    portfolio_companies,
     stage_share,
     sub_fund_commitments,
 )
@@ -190,6 +195,44 @@ def _lp_share_check(session: Session, lp: Fund, sub: Fund, as_of: dt.date, entry
     )
 
 
+LOOK_THROUGH_KINDS: Final = (FundKind.FUND_OF_FUNDS, FundKind.GUIDE_FUND)
+
+
+def _local_reinvestment(
+    session: Session, fund: Fund, as_of: dt.date, metrics: FundMetrics, entry: object
+) -> tuple[Decimal | None, Msg]:
+    """返投 of ``fund``: direct, or looked through its sub-funds for a fund of funds."""
+    basis = entry.get("basis") if isinstance(entry, Mapping) else None
+    if basis is None:
+        basis = "look_through" if fund.kind in LOOK_THROUGH_KINDS else "direct"
+    if basis not in ("direct", "look_through"):
+        raise ValidationError(
+            Msg(
+                f"min_local_reinvestment 的 basis 应为 direct 或 look_through：{basis!r}",
+                f"min_local_reinvestment basis must be direct or look_through: {basis!r}",
+            ),
+            code="funds.rule_value",
+        )
+    if basis == "direct":
+        return metrics.local_reinvestment_ratio, Msg(
+            f"{fund.code} 返投比例（本地投资÷财政出资）",
+            f"local reinvestment of {fund.code} (local invested ÷ public committed)",
+        )
+    local = sum(
+        (
+            c.look_through_amount
+            for c in portfolio_companies(session=session, fund=fund, as_of=as_of)
+            if c.local
+        ),
+        Decimal(0),
+    )
+    return ratio(local, metrics.public_committed), Msg(
+        f"{fund.code} 穿透返投比例（直投及按份额穿透子基金的本地投资÷财政出资）",
+        f"look-through local reinvestment of {fund.code} (direct and share-weighted sub-fund"
+        " local investments ÷ public committed)",
+    )
+
+
 def check_fund(*, session: Session, fund: Fund, as_of: dt.date) -> list[Check]:
     """Check ``fund`` against its rules (and its LP funds' caps on their share of it)."""
     rules: Mapping[str, Any] = fund.rules or {}
@@ -232,19 +275,18 @@ def check_fund(*, session: Session, fund: Fund, as_of: dt.date) -> list[Check]:
             out.append(_lp_share_check(session, lp, fund, as_of, lp.rules["max_public_share"]))
 
     if "min_local_reinvestment" in rules:
-        raw, reference, status = parse_rule(rules["min_local_reinvestment"])
+        entry = rules["min_local_reinvestment"]
+        raw, reference, status = parse_rule(entry)
+        observed, what = _local_reinvestment(session, fund, as_of, metrics, entry)
         out.append(
             _floor_check(
                 rule="min_local_reinvestment",
                 subject=fund.code,
-                observed=metrics.local_reinvestment_ratio,
+                observed=observed,
                 required=parse_share(raw),
                 reference=reference,
                 status=status,
-                what=Msg(
-                    f"{fund.code} 返投比例（本地投资÷财政出资）",
-                    f"local reinvestment of {fund.code} (local invested ÷ public committed)",
-                ),
+                what=what,
             )
         )
 

@@ -436,6 +436,7 @@ def _collect(
                 weight=weight,
                 amount=D(i.amount),
                 look_through_amount=D(i.amount) * weight,
+                local=is_local(i, _enterprise(session, i)),
             )
         )
     by_sub: dict[int, Decimal] = {}

@@ -150,6 +150,8 @@ class PortfolioCompany:
     """The investment's full amount."""
     look_through_amount: Decimal
     """``amount × weight``, exact (not rounded)."""
+    local: bool = False
+    """Counts towards 返投 (the investment's ``local`` flag, else the investee's district)."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
