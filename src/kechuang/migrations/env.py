@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 # Every module with ORM models, so that autogenerate and the checks see all tables.
+import kechuang.auth.models
 import kechuang.credit.models
 import kechuang.funds.models
 import kechuang.insurance.models
@@ -13,6 +14,7 @@ import kechuang.ip.models
 import kechuang.policy.models
 import kechuang.registry.models
 import kechuang.standards.models
+import kechuang.storage.audit
 import kechuang.storage.history  # noqa: F401
 from kechuang.storage import Base
 
