@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -77,8 +78,13 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def current_principal(request: Request, session: SessionDep) -> Principal:
-    """The authenticated caller.
+def resolve_principal(request: Request, session: Session, *, check_csrf: bool = True) -> Principal:
+    """Authenticate the request (bearer token, else session cookie) and remember the caller.
+
+    Sets ``request.state.principal`` and ``request.state.csrf_token`` (the login session's CSRF
+    token, for web forms) and the audit context's actor. With ``check_csrf`` (the default), a
+    cookie-authenticated unsafe request must carry the CSRF token in ``X-CSRF-Token``; web form
+    handlers pass ``check_csrf=False`` and call :func:`check_csrf_token` with the form field.
 
     Raises:
         AuthenticationFailed: no credentials, or invalid / expired / revoked ones.
@@ -95,18 +101,42 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
     if not token:
         raise AuthenticationFailed(Msg("请先登录", "sign in first"))
     verified = auth_service.verify(session=session, token=token, via=via)
-    if via == "cookie" and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not verified.csrf_token or sent != verified.csrf_token:
-            raise PermissionDenied(
-                Msg("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"), code="auth.csrf"
-            )
+    request.state.csrf_token = verified.csrf_token
+    if check_csrf and via == "cookie" and request.method not in SAFE_METHODS:
+        check_csrf_token(request, request.headers.get(CSRF_HEADER, ""))
     principal = verified.principal
     ctx = audit_of(request)
     ctx.actor = principal.username
     ctx.role = principal.role.value
     request.state.principal = principal
     return principal
+
+
+def check_csrf_token(request: Request, sent: str | None) -> None:
+    """Raise :class:`PermissionDenied` unless ``sent`` is the login session's CSRF token."""
+    expected = getattr(request.state, "csrf_token", None)
+    if not expected or not sent or not secrets.compare_digest(sent, expected):
+        raise PermissionDenied(
+            Msg("缺少或错误的 CSRF 令牌", "missing or wrong CSRF token"), code="auth.csrf"
+        )
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    """The authenticated caller (see :func:`resolve_principal`)."""
+    return resolve_principal(request, session)
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Set the web session cookie (HttpOnly, SameSite=Lax, Secure per settings)."""
+    response.set_cookie(
+        settings.cookie_name,
+        token,
+        max_age=int(settings.token_ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

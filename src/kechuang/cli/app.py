@@ -8,6 +8,8 @@ from kechuang import __version__
 from kechuang.cli import credit, db, funds, insurance, ip, products, registry, standards, validate
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
+from kechuang.cli.serve import serve_cmd
+from kechuang.cli.user import app as user_app
 from kechuang.core.i18n import set_lang
 
 app = typer.Typer(
@@ -63,6 +65,8 @@ app.add_typer(credit.app, name="credit")
 app.add_typer(insurance.app, name="insurance")
 app.add_typer(funds.app, name="funds")
 app.add_typer(products.app, name="products")
+app.add_typer(user_app, name="user")
+app.command("serve", help=t("启动 API 与网页服务", "Serve the API and web"))(serve_cmd)
 
 
 @app.command(

@@ -15,6 +15,7 @@ from kechuang.api.deps import (
     SessionDep,
     authorize,
     bearer_token,
+    set_session_cookie,
     settings_of,
 )
 from kechuang.api.pagination import Page, PageDep, paginate
@@ -145,15 +146,7 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     issued = auth_service.login(session=session, user=user, ttl=settings.token_ttl)
     assert issued.expires_at is not None
     assert issued.csrf_token is not None
-    response.set_cookie(
-        settings.cookie_name,
-        issued.token,
-        max_age=int(settings.token_ttl.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-    )
+    set_session_cookie(response, settings, issued.token)
     return LoginOut(
         access_token=issued.token,
         expires_at=issued.expires_at,
