@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,6 +91,10 @@ class ReleaseManifest:
     """sha256 of every file in the release, by relative path."""
     synthetic: bool = False
     """True when the data are synthetic (the demo); reports say so in the front matter."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Definition options the figures were computed under (:class:`kechuang.indicators.options.Options`)."""
+    published_at: dt.datetime | None = None
+    published_by: str | None = None
 
 
 class ReleaseView(Protocol):

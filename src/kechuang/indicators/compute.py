@@ -1,0 +1,141 @@
+"""Compute every indicator of the catalogue on a release's tables, with year-over-year.
+
+``yoy = (this − last) ÷ last`` as an exact ratio quantised to 10⁻¹⁰ (half-up), for every indicator
+whose definition shows it and whose previous value is known and not zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+from kechuang.indicators.catalog import DEFINITIONS
+from kechuang.indicators.expressions import SPECS
+from kechuang.indicators.model import IndicatorDefinition, IndicatorValue
+from kechuang.indicators.options import Options
+from kechuang.indicators.tables import Period, Tables
+
+Progress = Callable[[str, int, int], None]
+
+YOY_QUANTUM = Decimal("1E-10")
+PER_10K_QUANTUM = Decimal("1E-6")
+FEN = Decimal("0.01")
+
+
+def yoy(value: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """``(value − previous) ÷ previous``, exact to 10⁻¹⁰, or ``None``."""
+    if value is None or previous is None or previous == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return ((value - previous) / previous).quantize(YOY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _scalar(raw: Any) -> int:
+    if raw is None:
+        return 0
+    try:
+        import math
+
+        if isinstance(raw, float) and math.isnan(raw):
+            return 0
+    except TypeError:  # pragma: no cover
+        pass
+    return int(raw)
+
+
+def _external(
+    t: Tables, key: str, period: Period, options: Options
+) -> tuple[Decimal | None, str | None, str | None]:
+    rows = t.to_arrow(SPECS[key].records(t, period, options)).to_pylist()
+    if not rows:
+        return None, None, None
+    row = rows[0]
+    scale = t.scales.get("external_statistic", {}).get("value", 4)
+    value = Decimal(int(row["value"])).scaleb(-scale).normalize()
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    status = row.get("status")
+    source = row.get("source_title")
+    if source and status:
+        source = f"{source} ({status})"
+    return value, source, status
+
+
+def _fund_size(t: Tables, period: Period, options: Options) -> Decimal | None:
+    rows = t.to_arrow(SPECS["fudan_fof_phase1_size"].records(t, period, options)).to_pylist()
+    for row in rows:
+        phases = json.loads(row["phases"] or "[]")
+        for phase in phases:
+            if phase.get("phase") == options.first_phase and phase.get("target") is not None:
+                return Decimal(str(phase["target"])).quantize(FEN)
+    return None
+
+
+def value_of(
+    t: Tables,
+    key: str,
+    period: Period,
+    options: Options,
+    cache: dict[tuple[str, int], Decimal | None],
+) -> tuple[Decimal | None, str | None, str | None]:
+    """One indicator's value for ``period`` (with source and status for external ones)."""
+    spec = SPECS[key]
+    if key in ("gii_cluster_rank", "resident_population"):
+        return _external(t, key, period, options)
+    if key == "fudan_fof_phase1_size":
+        return _fund_size(t, period, options), None, None
+    if key == "high_value_patents_per_10k":
+        hv = cache.get(("high_value_invention_patents", period.year))
+        if hv is None:
+            hv = Decimal(_scalar(t.execute(spec.measure(spec.records(t, period, options)))))
+        pop, _, _ = _external(t, "resident_population", period, options)
+        if pop is None or pop == 0:
+            return None, None, None
+        with localcontext() as ctx:
+            ctx.prec = 50
+            return (hv * 10000 / pop).quantize(PER_10K_QUANTUM, rounding=ROUND_HALF_UP), None, None
+    raw = _scalar(t.execute(spec.measure(spec.records(t, period, options))))
+    if spec.kind == "fen":
+        return (Decimal(raw) / 100).quantize(FEN), None, None
+    return Decimal(raw), None, None
+
+
+def compute_values(
+    t: Tables,
+    year: int,
+    options: Options,
+    *,
+    definitions: tuple[IndicatorDefinition, ...] = DEFINITIONS,
+    progress: Progress | None = None,
+) -> list[IndicatorValue]:
+    """Every indicator for ``year`` and ``year − 1`` (each an :class:`IndicatorValue` of ``year``)."""
+    out: list[IndicatorValue] = []
+    cache: dict[tuple[str, int], Decimal | None] = {}
+    period = Period(year)
+    t.params_on = period.end  # both years under the release year's parameters (like with like)
+    total = len(definitions)
+    for n, d in enumerate(definitions, start=1):
+        value, source, status = value_of(t, d.key, period, options, cache)
+        cache[(d.key, year)] = value
+        previous, _, _ = value_of(t, d.key, period.previous(), options, cache)
+        cache[(d.key, year - 1)] = previous
+        out.append(
+            IndicatorValue(
+                key=d.key,
+                year=year,
+                value=value,
+                previous=previous,
+                yoy=yoy(value, previous) if d.yoy else None,
+                source=source,
+                source_status=status,
+            )
+        )
+        if progress:
+            progress("indicators", n, total)
+    return out
+
+
+__all__ = ["compute_values", "value_of", "yoy"]
