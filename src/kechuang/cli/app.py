@@ -6,8 +6,11 @@ import typer
 
 from kechuang import __version__
 from kechuang.cli import credit, db, funds, insurance, ip, products, registry, standards, validate
+from kechuang.cli import policy as policy_cli
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
+from kechuang.cli.match import match_cmd
+from kechuang.cli.report import report_cmd
 from kechuang.cli.serve import serve_cmd
 from kechuang.cli.user import app as user_app
 from kechuang.core.i18n import set_lang
@@ -65,6 +68,16 @@ app.add_typer(credit.app, name="credit")
 app.add_typer(insurance.app, name="insurance")
 app.add_typer(funds.app, name="funds")
 app.add_typer(products.app, name="products")
+app.command("match", help=t("产品匹配：企业与产品双向匹配", "Match enterprises and products"))(
+    match_cmd
+)
+app.add_typer(policy_cli.app, name="policy")
+app.command(
+    "report",
+    help=t(
+        "按统计发布生成报告章节（md/html/xlsx/pdf）", "Render the report chapter (md/html/xlsx/pdf)"
+    ),
+)(report_cmd)
 app.add_typer(user_app, name="user")
 app.command("serve", help=t("启动 API 与网页服务", "Serve the API and web"))(serve_cmd)
 
