@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from kechuang.cli.common import console, fail, handle_errors, t
-from kechuang.core.i18n import Msg, current_lang
+from kechuang.cli.common import console, handle_errors, t
+from kechuang.core.i18n import current_lang
+from kechuang.indicators.model import ReleaseView
 
 
 class ReportFormatOption(StrEnum):
@@ -29,14 +28,10 @@ class ReportLang(StrEnum):
     en = "en"
 
 
-def _open_release(release_id: str, root: Path | None) -> Any:
-    """Open a release through :mod:`kechuang.indicators` (``open_release(id, root=None)``)."""
-    indicators = importlib.import_module("kechuang.indicators")
-    opener = getattr(indicators, "open_release", None)
-    if opener is None:  # pragma: no cover - until the indicators package ships releases
-        fail(Msg("本版本尚不支持统计发布", "this build has no statistical releases yet"))
-        raise typer.Exit(1)
-    return opener(release_id, root=root)
+def _open_release(release_id: str, root: Path | None) -> ReleaseView:
+    from kechuang.indicators.releases import open_release
+
+    return open_release(release_id, root=root)
 
 
 @handle_errors

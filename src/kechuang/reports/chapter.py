@@ -54,6 +54,9 @@ __all__ = [
     "build_chapter",
 ]
 
+_PRODUCT_END = ("）", ")", "贷", "款", "险", "体")
+"""A product designation in a Chinese label ends with one of these (…贷, …（含微贷通）, …保险)."""
+
 GII_KEY = "gii_cluster_rank"
 """External statistic: rank of the Shanghai–Suzhou cluster in WIPO's GII science and technology
 clusters (printed in the 7.2 lead paragraph)."""
@@ -419,6 +422,10 @@ class _Builder:
         """``label value[，比上年增长 x%]`` for one indicator."""
         d = self.defs[key]
         text = self.label(d) if label is None else label
+        unit = self._unit(d)
+        if unit:  # "承保企业（家次） 55 家次" → "承保企业 55 家次"
+            for suffix in (f"（{unit}）", f"({unit})", f" ({unit})"):
+                text = text.removesuffix(suffix)
         joiner = ": " if self.lang == "en" and text else " "
         return [Span(text + joiner if text else ""), *self.figure(key)]
 
@@ -433,25 +440,44 @@ class _Builder:
             spans.extend(self.phrase(child))
         return spans
 
+    def product_prefix(self, keys: Sequence[str], product_key: str | None) -> list[str]:
+        """Prefixes to strip from the labels of one product's figures after the first: the
+        labels' common prefix cut after the product designation (``科技履约贷（含微贷通）``,
+        ``Sci-tech performance loan (incl. micro loan):``), then the catalogue's product name."""
+        labels = [self.label(self.defs[k]) for k in keys]
+        common = _common_prefix(labels) if len(labels) > 1 else ""
+        ends = (":",) if self.lang == "en" else _PRODUCT_END
+        cut = max(common.rfind(c) + 1 for c in ends)
+        prefixes = [common[:cut]] if cut >= 2 else []
+        name = self.products.get(product_key or "", "")
+        prefixes += [n for n in (name, re.sub(r"[（(][^）)]*[）)]", "", name).strip()) if n]
+        return prefixes
+
     def product_phrases(
         self, keys: Sequence[str], product_key: str | None, *, strip_first: bool = False
     ) -> list[Span]:
         """Figures of one product: the first with its full label, the next ones with the product
-        name stripped from the front of the label (``科技履约贷授信企业 368 家，授信金额 …``)."""
-        name = self.products.get(product_key or "", "")
-        names = [n for n in (name, re.sub(r"[（(][^）)]*[）)]", "", name).strip()) if n]
+        designation stripped (``科技履约贷（含微贷通）授信企业数 368 家，授信金额 18.69 亿元``);
+        segments (``segment_of``) follow "其中" (``其中中小企业授信企业数 8890 家``)."""
+        prefixes = self.product_prefix(keys, product_key)
         spans: list[Span] = []
+        in_segments = False
         for i, key in enumerate(keys):
-            label = self.label(self.defs[key])
+            d = self.defs[key]
+            label = self.label(d)
             if i > 0:
-                spans.append(Span(_t("sep", self.lang)))
+                if d.segment_of is not None and d.segment_of in keys and not in_segments:
+                    spans.append(Span(_t("of_which", self.lang)))
+                    in_segments = True
+                else:
+                    spans.append(Span(_t("sep", self.lang)))
             if i > 0 or strip_first:
-                first = self.label(self.defs[keys[0]])
-                head = re.match(r"^(.+?[:：])\s*", first)
-                for n in [*names, *([head.group(1)] if head else [])]:
+                for n in prefixes:
                     if label.startswith(n) and len(label) > len(n):
                         label = label[len(n) :].lstrip(" ：:-—")
                         break
+                # "（中小企业）授信企业数" → "中小企业授信企业数"
+                label = re.sub(r"^[（(]([^）)]*)[）)]\s*", r"\1", label)
             spans.extend(self.phrase(key, label=label))
         return spans
 
@@ -673,7 +699,7 @@ class _Builder:
         return blocks
 
     def product_chart(self, pool: Sequence[IndicatorDefinition]) -> Chart | None:
-        money = [d for d in pool if d.unit == "yuan"]
+        money = [d for d in pool if d.unit == "yuan" and d.segment_of is None]
         if len(money) < 2:
             return None
         scale = money[0].scale
@@ -690,7 +716,8 @@ class _Builder:
         )
 
     def patent_chart(self, pool: Sequence[IndicatorDefinition]) -> Chart | None:
-        patents = [d for d in pool if d.unit == "patent"]
+        # flows of the year only: stocks (拥有量) do not share a bar chart with grants
+        patents = [d for d in pool if d.unit == "patent" and "拥有" not in d.label_zh]
         if len(patents) < 2:
             return None
         # One axis: show every patent count in the unit of the largest one.
@@ -787,6 +814,14 @@ class _Builder:
         if m.status != "published":
             notices.append(_t("draft", lang))
         return front, notices
+
+
+def _common_prefix(texts: Sequence[str]) -> str:
+    first, last = min(texts), max(texts)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def _ordinal_suffix(n: int) -> str:
