@@ -6,7 +6,9 @@ import typer
 
 from kechuang import __version__
 from kechuang.cli import credit, db, funds, insurance, ip, products, registry, standards, validate
+from kechuang.cli import indicators as indicators_cli
 from kechuang.cli import policy as policy_cli
+from kechuang.cli import release as release_cli
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
 from kechuang.cli.match import match_cmd
@@ -68,6 +70,8 @@ app.add_typer(credit.app, name="credit")
 app.add_typer(insurance.app, name="insurance")
 app.add_typer(funds.app, name="funds")
 app.add_typer(products.app, name="products")
+app.add_typer(release_cli.app, name="release")
+app.add_typer(indicators_cli.app, name="indicators")
 app.command("match", help=t("产品匹配：企业与产品双向匹配", "Match enterprises and products"))(
     match_cmd
 )

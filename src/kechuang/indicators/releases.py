@@ -63,6 +63,11 @@ def _load_models() -> None:
     import kechuang.storage.history  # noqa: F401
 
 
+def _revision(release_id: str) -> int:
+    m = _ID.match(release_id)
+    return int(m.group("n")) if m else 0
+
+
 def releases_root(root: Path | None = None) -> Path:
     """Where releases live: ``root``, else ``KECHUANG_RELEASES_DIR``, else ``kechuang_home()/releases``."""
     if root is not None:
@@ -303,8 +308,7 @@ def _check_engine(engine: str) -> None:
                 f"未知引擎：{engine}（可选 {', '.join(ENGINES)}）",
                 f"unknown engine: {engine} (choose {', '.join(ENGINES)})",
             ),
-            rule="engine.unknown",
-            value=engine,
+            code="engine.unknown",
         )
 
 
@@ -354,7 +358,7 @@ def create_release(
                 f"{year} 年已有已发布的统计发布；更正须给出修订说明（--note）",
                 f"{year} already has a published release; a correction needs a revision note",
             ),
-            rule="release.revision_note",
+            code="release.revision_note",
         )
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=base))
     try:
@@ -384,10 +388,7 @@ def create_release(
             synthetic=synthetic,
             options=options.as_dict(),
         )
-        n = max(
-            (int(_ID.match(m.release_id).group("n")) for m in previous if _ID.match(m.release_id)),
-            default=0,
-        )  # type: ignore[union-attr]
+        n = max((_revision(m.release_id) for m in previous), default=0)
         while True:
             n += 1
             release_id = f"{year}-r{n}"
