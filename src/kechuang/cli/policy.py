@@ -308,16 +308,16 @@ def stats_show_cmd(
         hist = list(
             service.history(session=session, table="external_statistic", record_key=f"{key}/{year}")
         )
-    if json_out:
-        print_json({**data, "history": _history_json(hist)})
-        return
-    table = Table(show_header=False, title=f"{key} {year}")
-    table.add_column(t("字段", "field"))
-    table.add_column(t("值", "value"), overflow="fold")
-    for k, v in data.items():
-        table.add_row(k, "" if v is None else str(v))
-    console.print(table)
-    _print_history(hist)
+        if json_out:
+            print_json({**data, "history": _history_json(hist)})
+            return
+        table = Table(show_header=False, title=f"{key} {year}")
+        table.add_column(t("字段", "field"))
+        table.add_column(t("值", "value"), overflow="fold")
+        for k, v in data.items():
+            table.add_row(k, "" if v is None else str(v))
+        console.print(table)
+        _print_history(hist)
 
 
 @stats_app.command("import")

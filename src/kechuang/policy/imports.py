@@ -571,7 +571,7 @@ def import_file(
             )
         )
     payload: list[dict[str, Any]] = []
-    if parsed.rows and not parsed.errors:
+    if parsed.rows:  # row checks need no database: report them together with cell errors
         if kind == "policy_items":
             payload = _check_policy_items(file, parsed.rows, issues)
         else:
