@@ -46,6 +46,18 @@ SEED = {
     "sme_cyber_insurance": ProductKind.INSURANCE,
     "sh_performance_guarantee_insurance": ProductKind.INSURANCE,
     "ip_insurance": ProductKind.INSURANCE,
+    "sh_angel_guide_fund": ProductKind.FUND,
+    "sh_future_industry_fund_direct": ProductKind.FUND,
+    "sh_future_industry_fund_subfund": ProductKind.FUND,
+    "sh_performance_loan_premium_subsidy": ProductKind.SUBSIDY,
+    "sh_sci_tech_loan_interest_subsidy": ProductKind.SUBSIDY,
+    "key_little_giant_support": ProductKind.SUBSIDY,
+}
+NOT_YET_OPEN_2024_06_30 = {
+    "sh_startup_founder_liability",  # opens 2025-06-12
+    "sh_future_industry_fund_direct",  # 2024-09-07
+    "sh_future_industry_fund_subfund",  # 2025-01-20
+    "sh_performance_loan_premium_subsidy",  # 2024-08-01
 }
 
 # A small catalogue a policy expert can read: one product scheduled to open, one to close, and
@@ -227,7 +239,7 @@ def test_products_open_on_a_date() -> None:
     open_2021 = {p.key for p in catalog.products(as_of=dt.date(2021, 6, 30), kind="credit")}
     assert open_2021 == {"sh_performance_loan"}
     open_2024 = {p.key for p in catalog.products(as_of=dt.date(2024, 6, 30))}
-    assert open_2024 == set(SEED) - {"sh_startup_founder_liability"}  # opens 2025-06-12
+    assert open_2024 == set(SEED) - NOT_YET_OPEN_2024_06_30
     assert [p.key for p in catalog.products(as_of=dt.date(2023, 7, 26), kind="relending")] == []
     assert [p.key for p in catalog.products(as_of=dt.date(2023, 7, 27), kind="relending")] == [
         "relending"

@@ -11,19 +11,28 @@ import typer
 from rich.table import Table
 
 from kechuang.cli.common import console, handle_errors, print_json, t
+from kechuang.core.errors import ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import format_amount
 from kechuang.core.periods import parse_as_of
 from kechuang.products import catalog
-from kechuang.products.schemas import STATUS_FLAGS, Product, ProductKind, TermLine, describe_terms
+from kechuang.products.schemas import (
+    STATUS_FLAGS,
+    Product,
+    ProductKind,
+    TermLine,
+    describe_terms,
+    parse_yuan,
+)
+from kechuang.registry.reference import resolve_district
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help=t(
-        "产品目录：科技信贷产品、沪科专贷/沪科专贴等（按日期生效，条款注明依据与状态）",
-        "Product catalogue: credit products, re-lending and rediscount (effective-dated; every "
-        "term cites its source and status)",
+        "产品目录：科技信贷、沪科专贷/沪科专贴、科技保险、基金与补贴（按日期生效，条款注明依据与状态）",
+        "Product catalogue: credit, re-lending and rediscount, insurance, funds and subsidies "
+        "(effective-dated; every term cites its source and status)",
     ),
     no_args_is_help=True,
 )
@@ -75,6 +84,8 @@ def _summary(product: Product, day: dt.date) -> dict[str, Any]:
         "state": product.state(day),
         "status": product.status,
         "max_amount": str(terms.max_amount.value) if terms.max_amount else None,
+        "providers": list(terms.providers.value) if terms.providers else [],
+        "subsidies": [r.kind.value for r in terms.subsidies],
         "terms_confirmed": sum(1 for x in lines if x.status == "confirmed"),
         "terms_unverified": sum(1 for x in lines if x.status == "unverified"),
         "terms_illustrative": sum(1 for x in lines if x.status == "illustrative"),
@@ -90,13 +101,57 @@ def list_cmd(
         "--as-of",
         help=t("日期（默认今天）：列出当日开办的产品", "date (default today): products open on it"),
     ),
+    provider: str | None = typer.Option(
+        None,
+        "--provider",
+        help=t(
+            "合作机构（银行/保险/出资方）名称包含", "provider (bank, insurer, payer) name contains"
+        ),
+    ),
+    district: str | None = typer.Option(
+        None,
+        "--district",
+        help=t(
+            "区（代码或名称）：对该区企业开放的产品", "district (code or name): products open to it"
+        ),
+    ),
+    benefit: str | None = typer.Option(
+        None,
+        "--benefit",
+        help=t(
+            "权益：interest_subsidy 贴息、premium_subsidy 保费补贴、guarantee_fee_subsidy 担保费补贴、"
+            "refinancing 再贷款/再贴现、amount 有金额上限",
+            "benefit: interest_subsidy, premium_subsidy, guarantee_fee_subsidy, refinancing, amount",
+        ),
+    ),
+    min_amount: str | None = typer.Option(
+        None,
+        "--min-amount",
+        help=t("金额上限不低于（如 500万）", "maximum amount at least (e.g. 500万)"),
+    ),
     fmt: ListFormat = typer.Option(
         ListFormat.table, "--format", "-f", help=t("输出格式", "output format")
     ),
 ) -> None:
-    """列出某日开办的产品 / List the products open on a date."""
+    """列出某日开办的产品（可按类别、机构、区、权益筛选）/ List the products open on a date, filtered."""
     day = parse_as_of(as_of)
     found = catalog.products(as_of=day, kind=kind.value if kind is not None else None)
+    code = None
+    if district is not None:
+        place = resolve_district(district.strip())
+        if place is None:
+            raise ValidationError(
+                Msg(f"未知的区：{district}", f"unknown district: {district}"), code="district"
+            )
+        code = place.code
+    found = catalog.filter_products(
+        found,
+        as_of=day,
+        provider=provider,
+        district=code,
+        benefit=benefit,
+        min_amount=parse_yuan(min_amount) if min_amount is not None else None,
+    )
     if fmt is ListFormat.json:
         print_json([_summary(p, day) for p in found])
         return

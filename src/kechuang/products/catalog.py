@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -39,9 +40,11 @@ from kechuang.core.periods import today
 from kechuang.products.schemas import Product, ProductKind
 
 __all__ = [
+    "BENEFIT_FILTERS",
     "Catalog",
     "all_products",
     "default_catalog",
+    "filter_products",
     "get",
     "load_catalog",
     "parse_catalog",
@@ -356,3 +359,72 @@ def all_products(*, kind: ProductKind | str | None = None) -> list[Product]:
 def risk_sharing_keys() -> set[str]:
     """Risk-sharing agreement keys the shipped products refer to."""
     return default_catalog().risk_sharing_keys()
+
+
+BENEFIT_FILTERS: tuple[str, ...] = (
+    "interest_subsidy",
+    "premium_subsidy",
+    "guarantee_fee_subsidy",
+    "refinancing",
+    "amount",
+)
+"""``--benefit`` values: a kind of subsidy, central-bank refinancing, or a stated amount limit."""
+
+
+def filter_products(
+    items: Iterable[Product],
+    *,
+    as_of: dt.date,
+    provider: str | None = None,
+    district: str | None = None,
+    benefit: str | None = None,
+    min_amount: Decimal | None = None,
+) -> list[Product]:
+    """Products (terms in force on ``as_of``) matching every filter given.
+
+    Args:
+        items: the products to filter.
+        as_of: picks the terms version.
+        provider: a bank, insurer or payer whose name contains this text.
+        district: a district code: products open to enterprises there (no district limit, or it
+            is listed).
+        benefit: one of :data:`BENEFIT_FILTERS`.
+        min_amount: the product's ``max_amount`` is at least this (元).
+
+    Raises:
+        ValidationError: unknown ``benefit``.
+    """
+    if benefit is not None and benefit not in BENEFIT_FILTERS:
+        raise ValidationError(
+            Msg(
+                f"未知的权益类别：{benefit}（可选：{', '.join(BENEFIT_FILTERS)}）",
+                f"unknown benefit: {benefit} (use {', '.join(BENEFIT_FILTERS)})",
+            ),
+            code="product.benefit",
+        )
+    out: list[Product] = []
+    for product in items:
+        terms = product.terms_at(as_of) or product.terms[-1]
+        if provider:
+            names = list(terms.providers.value) if terms.providers else []
+            names += [r.payer for r in terms.subsidies if r.payer]
+            if terms.security is not None:
+                names += terms.security.value.providers
+            if not any(provider in n for n in names):
+                continue
+        limited = terms.eligibility.districts
+        if district and limited is not None and district not in limited.value:
+            continue
+        if benefit in ("interest_subsidy", "premium_subsidy", "guarantee_fee_subsidy"):
+            if not any(r.kind.value == benefit for r in terms.subsidies):
+                continue
+        elif (benefit == "refinancing" and terms.refinance_rate is None) or (
+            benefit == "amount" and terms.max_amount is None
+        ):
+            continue
+        if min_amount is not None and (
+            terms.max_amount is None or terms.max_amount.value < min_amount
+        ):
+            continue
+        out.append(product)
+    return out

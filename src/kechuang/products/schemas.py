@@ -45,6 +45,8 @@ from kechuang.registry.reference import district_name, districts
 
 __all__ = [
     "BORROWERS",
+    "FACTS",
+    "FUND_STAGES",
     "INSURANCE_LINES",
     "INSURED_OBJECTS",
     "PRIORITIES",
@@ -54,6 +56,7 @@ __all__ = [
     "STATUS_FLAGS",
     "SUBSIDY_CONDITIONS",
     "Eligibility",
+    "FactCondition",
     "Pricing",
     "Product",
     "ProductKind",
@@ -214,6 +217,49 @@ INSURED_OBJECTS: Final[dict[str, Msg]] = {
 }
 """Mirror of :class:`kechuang.insurance.enums.InsuredObjectKind` (what a policy may cover)."""
 
+FUND_STAGES: Final[dict[str, Msg]] = {
+    "proof_of_concept": Msg("概念验证", "proof of concept"),
+    "pre_incubation": Msg("超前孵化", "pre-incubation"),
+    "pilot": Msg("中试", "pilot scale-up"),
+    "seed": Msg("种子期", "seed"),
+    "early": Msg("初创期", "early"),
+    "growth": Msg("成长期", "growth"),
+    "late": Msg("成熟期", "late"),
+}
+"""Mirror of :class:`kechuang.funds.enums.Stage` (the stages a fund product invests in)."""
+
+QUALIFICATION_BASES: Final[dict[str, Msg]] = {
+    "holds": Msg(
+        "持有有效资格（证书/入库）", "holds a valid qualification (certificate or registration)"
+    ),
+    "holds_or_meets": Msg(
+        "持有有效资格，或按企业数据符合认定标准",
+        "holds a valid qualification, or meets the standard on the enterprise's facts",
+    ),
+}
+"""How a qualification requirement is met (:attr:`Eligibility.qualification_basis`)."""
+
+FACTS: Final[dict[str, tuple[str, Msg]]] = {
+    "employees": ("count", Msg("职工总数", "employees")),
+    "st_staff": ("count", Msg("科技人员数", "S&T staff")),
+    "rd_staff": ("count", Msg("研发人员数", "R&D staff")),
+    "revenue": ("money", Msg("销售收入", "sales revenue")),
+    "operating_revenue": ("money", Msg("营业收入", "operating revenue")),
+    "total_income": ("money", Msg("总收入", "total income")),
+    "main_business_revenue": ("money", Msg("主营业务收入", "main-business revenue")),
+    "high_tech_income": ("money", Msg("高新技术产品（服务）收入", "high-tech income")),
+    "total_assets": ("money", Msg("资产总额", "total assets")),
+    "liabilities": ("money", Msg("负债总额", "total liabilities")),
+    "net_assets": ("money", Msg("净资产", "net assets")),
+    "rd_expense": ("money", Msg("研发费用", "R&D expense")),
+    "total_cost": ("money", Msg("成本费用支出总额", "total cost and expense")),
+    "equity_financing": ("money", Msg("股权融资额", "equity financing")),
+    "ip_class1": ("count", Msg("Ⅰ类知识产权数", "class-I IP count")),
+    "ip_class2": ("count", Msg("Ⅱ类知识产权数", "class-II IP count")),
+}
+"""Fiscal-year facts a product condition may name (latest fiscal year before the as-of date):
+name → (``money`` in 元 / ``count``, label). Names follow GLOSSARY.md and the registry."""
+
 
 # ---------------------------------------------------------------------------- value parsing
 
@@ -337,6 +383,19 @@ SubsidyCondition = Annotated[str, _vocabulary(SUBSIDY_CONDITIONS, "subsidy condi
 BorrowerName = Annotated[str, _vocabulary(BORROWERS, "borrower")]
 InsuranceLineName = Annotated[str, _vocabulary(INSURANCE_LINES, "insurance line")]
 InsuredObjectName = Annotated[str, _vocabulary(INSURED_OBJECTS, "insured object kind")]
+FundStageName = Annotated[str, _vocabulary(FUND_STAGES, "fund stage")]
+
+
+def _division(value: object) -> str:
+    text = str(value).strip().upper()
+    text = text[1:] if text[:1].isalpha() else text
+    if not re.fullmatch(r"\d{2}", text):
+        raise ValueError(f"not a GB/T 4754 division (two digits, e.g. '27' or 'C27'): {value!r}")
+    return text
+
+
+IndustryDivision = Annotated[str, BeforeValidator(_division)]
+"""A GB/T 4754-2017 industry division: two digits (``"27"``)."""
 
 
 # ---------------------------------------------------------------------------- sourced terms
@@ -552,6 +611,63 @@ class SubsidyRule(Sourced):
         return text
 
 
+_OPS: Final = ("<=", "<", ">=", ">")
+
+
+class FactCondition(Sourced):
+    """An extra condition on a fiscal-year fact or a ratio of two facts (latest fiscal year).
+
+    Attributes:
+        key: stable key of the condition (unique within the eligibility).
+        fact: a fact of :data:`FACTS` (``employees``); or
+        ratio: two facts, numerator and denominator (``[rd_staff, employees]``).
+        op: ``<=``, ``<``, ``>=`` or ``>``.
+        value: the threshold: an integer count, an amount in 元 (``"5000万"``) for a money fact, or
+            a ratio (``"20%"``) for a ratio. Compared exactly (ratios by cross-multiplication).
+    """
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    fact: str | None = None
+    ratio: tuple[str, str] | None = None
+    op: Literal["<=", "<", ">=", ">"]
+    value: Any
+
+    @model_validator(mode="after")
+    def _shape(self) -> Any:
+        if (self.fact is None) == (self.ratio is None):
+            raise ValueError("a condition names either `fact` or `ratio`")
+        for name in (self.fact,) if self.fact else self.ratio or ():
+            if name not in FACTS:
+                raise ValueError(f"unknown fact {name!r} (use {', '.join(FACTS)})")
+        if isinstance(self.value, bool | float):
+            raise ValueError(f"write the value {self.value!r} as text or an integer")
+        if self.ratio is not None:
+            object.__setattr__(self, "value", parse_ratio(self.value))
+        elif FACTS[self.fact or ""][0] == "money":
+            object.__setattr__(self, "value", parse_yuan(self.value))
+        elif not isinstance(self.value, int):
+            raise ValueError(f"{self.fact} is a count: write an integer, not {self.value!r}")
+        return self
+
+    @property
+    def label(self) -> Msg:
+        """What the condition is, in both languages (``研发人员数/职工总数 ≥ 20%``)."""
+        if self.ratio is not None:
+            num, den = (FACTS[n][1] for n in self.ratio)
+            shown = _pct(self.value)
+            return Msg(
+                f"{num.zh}/{den.zh} {self.op} {shown}", f"{num.en}/{den.en} {self.op} {shown}"
+            )
+        assert self.fact is not None
+        kind, name = FACTS[self.fact]
+        if kind == "money":
+            return Msg(
+                f"{name.zh} {self.op} {format_amount(self.value, lang='zh')}",
+                f"{name.en} {self.op} {format_amount(self.value, lang='en')}",
+            )
+        return Msg(f"{name.zh} {self.op} {self.value}", f"{name.en} {self.op} {self.value}")
+
+
 class Eligibility(_Frozen):
     """Who may borrow. Every condition is optional and sourced; absent means no condition.
 
@@ -567,6 +683,14 @@ class Eligibility(_Frozen):
         unsecured_only: the loan must be unsecured (信用贷).
         no_serious_dishonesty: the borrower must not be on a serious-dishonesty list.
         priorities: what the programme prefers (首贷, 信用贷, 小微, 民营) — not a requirement.
+        qualification_basis: how ``qualifications`` is met: ``holds`` (default: a valid
+            certificate or registration on the date) or ``holds_or_meets`` (or the enterprise meets
+            the standard on its facts — for kinds with registry facts: ``tech_sme``, ``high_tech``).
+        industries: registered in one of these industry divisions (GB/T 4754 two-digit
+            division, e.g. ``"27"`` 医药制造业; ``"C27"`` is accepted).
+        stages: fund products: the investment stages the fund invests in (display; the stage is
+            tested through ``max_age_years`` and ``conditions``).
+        conditions: extra conditions on the latest fiscal year's facts (:class:`FactCondition`).
     """
 
     borrower: Term[BorrowerName] | None = None
@@ -579,12 +703,19 @@ class Eligibility(_Frozen):
     unsecured_only: Term[bool] | None = None
     no_serious_dishonesty: Term[bool] | None = None
     priorities: Term[list[PriorityName]] | None = None
+    qualification_basis: Term[Literal["holds", "holds_or_meets"]] | None = None
+    industries: Term[list[IndustryDivision]] | None = None
+    stages: Term[list[FundStageName]] | None = None
+    conditions: list[FactCondition] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ages(self) -> Any:
         lo, hi = self.min_age_years, self.max_age_years
         if lo is not None and hi is not None and lo.value > hi.value:
             raise ValueError("min_age_years exceeds max_age_years")
+        keys = [c.key for c in self.conditions]
+        if len(keys) != len(set(keys)):
+            raise ValueError("condition keys must be unique within an eligibility")
         return self
 
 
@@ -649,6 +780,8 @@ class ProductTerms(_Frozen):
         for name, value in self.eligibility:
             if isinstance(value, Sourced):
                 yield f"eligibility.{name}", value
+        for cond in self.eligibility.conditions:
+            yield f"eligibility.conditions.{cond.key}", cond
         for name in _TERM_FIELDS:
             value = getattr(self, name)
             if isinstance(value, Sourced):
@@ -777,6 +910,9 @@ _LABELS: Final[dict[str, Msg]] = {
     "eligibility.unsecured_only": Msg("仅限信用贷", "unsecured only"),
     "eligibility.no_serious_dishonesty": Msg("未列入严重失信名单", "not seriously dishonest"),
     "eligibility.priorities": Msg("优先支持", "priority"),
+    "eligibility.qualification_basis": Msg("资质认定方式", "how the qualification is met"),
+    "eligibility.industries": Msg("所属行业（大类）", "industry division"),
+    "eligibility.stages": Msg("投资阶段", "investment stages"),
     "providers": Msg("合作银行", "provider banks"),
     "min_amount": Msg("金额下限", "minimum amount"),
     "max_amount": Msg("金额上限", "maximum amount"),
@@ -810,10 +946,13 @@ def _display(path: str, value: Any, lang: Lang) -> str:
         return f"{value} years" if en else f"{value} 年"
     if path == "eligibility.borrower" and isinstance(value, str):
         return BORROWERS[value].text(lang)
+    if path == "eligibility.qualification_basis" and isinstance(value, str):
+        return QUALIFICATION_BASES[value].text(lang)
     if isinstance(value, list):
         table: dict[str, Msg] = {
             "eligibility.qualifications": QUALIFICATION_KEYS,
             "eligibility.priorities": PRIORITIES,
+            "eligibility.stages": FUND_STAGES,
             "repayment_methods": REPAYMENT_METHODS,
             "insured": INSURED_OBJECTS,
         }.get(path, {})
@@ -880,6 +1019,10 @@ def describe_terms(terms: ProductTerms, lang: Lang | None = None) -> list[TermLi
         if isinstance(item, SubsidyRule):
             label = Msg(f"补贴：{item.kind.label.zh}", f"subsidy: {item.kind.label.en}")
             value: Any = item
+            raw = item.model_dump(mode="json", exclude={"reference", "status", "note"})
+        elif isinstance(item, FactCondition):
+            label = Msg("条件", "condition")
+            value = item.label.text(lg)
             raw = item.model_dump(mode="json", exclude={"reference", "status", "note"})
         else:
             assert isinstance(item, Term)
