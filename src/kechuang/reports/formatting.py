@@ -31,7 +31,7 @@ SCALE_FACTOR: dict[Scale, Decimal] = {
 }
 """Divisor of each :data:`~kechuang.indicators.model.Scale`."""
 
-_TEN_K = re.compile(r"^\s*(10k|10,000|10 000|ten[- ]thousand|万)\s*", re.I)
+_TEN_K = re.compile(r"^\s*(10k|10,000|10 000|10 thousand|ten[- ]thousand|万)\s*", re.I)
 
 _ZH_MONEY_UNIT: dict[Scale, str] = {
     "one": "元",
