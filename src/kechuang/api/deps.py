@@ -58,7 +58,10 @@ def get_session(request: Request) -> Iterator[Session]:
     session.info["audit"] = audit_of(request)
     try:
         yield session
-        session.commit()
+        if session.info.get("kechuang_rollback_only"):
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -66,6 +66,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("auth.user", "admin"): frozenset({G}),
     ("audit", "read"): frozenset({G, A}),
     ("approval", "read"): frozenset({G, P, A}),
+    ("dashboard", "read"): EVERYONE,
     # registry
     ("registry.enterprise", "read"): EVERYONE,
     ("registry.enterprise", "write"): frozenset({G, P}),
@@ -86,6 +87,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("credit.grant", "read"): CITY | {BANK, ENT},
     ("credit.loan", "read"): CITY | {BANK, ENT},
     ("credit.claim", "read"): CITY | {BANK},
+    ("credit.claim", "write"): frozenset({BANK}),
     ("credit.claim", "approve"): frozenset({G, P}),
     ("credit.import", "import"): frozenset({BANK}),
     # insurance
@@ -93,8 +95,10 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("insurance.claim", "read"): CITY | {INS, ENT},
     ("insurance.subsidy", "read"): CITY | {INS, ENT},
     ("insurance.subsidy", "approve"): frozenset({G, P}),
+    ("insurance.import", "import"): frozenset({INS}),
     # funds
     ("funds.fund", "read"): CITY | {FUND},
+    ("funds.import", "import"): frozenset({FUND}),
     # ip
     ("ip.patent", "read"): CITY | {IPO, BANK, INS, FUND, ENT},
     ("ip.patent", "import"): frozenset({G, IPO}),

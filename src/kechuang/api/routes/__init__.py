@@ -4,6 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kechuang.api.routes import auth
+from kechuang.api.routes import (
+    approvals,
+    auth,
+    credit,
+    dashboard,
+    funds,
+    insurance,
+    ip,
+    products,
+    registry,
+    standards,
+)
 
-ROUTERS: list[APIRouter] = [auth.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    dashboard.router,
+    registry.router,
+    standards.router,
+    products.router,
+    credit.router,
+    insurance.router,
+    funds.router,
+    ip.router,
+    approvals.router,
+]

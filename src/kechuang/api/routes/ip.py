@@ -1,0 +1,96 @@
+"""Intellectual property: patents (status on a date, owners) and IP imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from sqlalchemy import select
+
+from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.pagination import Page, PageDep, paginate
+from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.core.periods import today
+from kechuang.ip import imports as ip_imports
+from kechuang.ip import service as ip_service
+from kechuang.ip.enums import PatentType
+from kechuang.ip.models import Patent
+from kechuang.ip.schemas import OwnerRead, PatentRead
+
+router = APIRouter(prefix="/ip", tags=["ip"])
+
+
+@router.get("/patents", response_model=Page[PatentRead])
+def list_patents(
+    scoped: Annotated[Scoped, authorize("ip.patent", "read")],
+    page: PageDep,
+    patent_type: PatentType | None = None,
+    filed_from: dt.date | None = None,
+    filed_to: dt.date | None = None,
+    ipc: Annotated[str | None, Query(max_length=20, description="IPC 前缀")] = None,
+) -> Page[PatentRead]:
+    """Patents (an enterprise sees the patents it owns or owned)."""
+    stmt = select(Patent).order_by(Patent.application_no)
+    if patent_type is not None:
+        stmt = stmt.where(Patent.patent_type == patent_type)
+    if filed_from:
+        stmt = stmt.where(Patent.filing_date >= filed_from)
+    if filed_to:
+        stmt = stmt.where(Patent.filing_date <= filed_to)
+    if ipc:
+        stmt = stmt.where(Patent.main_ipc.startswith(ipc.upper()))
+    return paginate(scoped.session, scoped.scope(stmt), page, PatentRead.model_validate)
+
+
+@router.get("/patents/{application_no}", response_model=dict[str, Any])
+def get_patent(
+    application_no: Annotated[str, Path(min_length=1, max_length=40)],
+    scoped: Annotated[Scoped, authorize("ip.patent", "read")],
+    on: dt.date | None = None,
+) -> dict[str, Any]:
+    """A patent with its legal status on ``on`` (default today) and its owners."""
+    patent = ip_service.get_by_application_no(session=scoped.session, application_no=application_no)
+    scoped.check(patent)
+    day = on or today()
+    state = ip_service.status(patent=patent, on=day)
+    return {
+        "as_of": day.isoformat(),
+        "patent": PatentRead.model_validate(patent).model_dump(mode="json"),
+        "expiry_date": ip_service.expiry_date(patent).isoformat(),
+        "status": {
+            "state": state.state,
+            "label_zh": state.label.zh,
+            "label_en": state.label.en,
+            "since": state.since.isoformat() if state.since else None,
+            "in_force": state.in_force,
+        },
+        "owners": [
+            OwnerRead.model_validate(o).model_dump(mode="json")
+            | {"current": ip_service.owner_covers(o, day)}
+            for o in sorted(patent.owners, key=lambda o: (o.valid_from, o.position))
+        ],
+    }
+
+
+@router.post("/imports/{kind}", response_model=ImportReportOut)
+def import_ip_file(
+    kind: Literal[
+        "concordance", "pct", "patents", "events", "pledges", "awards", "centres", "programmes"
+    ],
+    request: Request,
+    scoped: Annotated[Scoped, authorize("ip.patent", "import")],
+    file: Annotated[UploadFile, File(description="CSV 或 XLSX 文件 / CSV or XLSX file")],
+    dry_run: bool = False,
+) -> ImportReportOut:
+    """Import an IP file (patents, legal-status events, PCT, pledges, awards …), all or nothing."""
+    return run_import(
+        session=scoped.session,
+        upload=file,
+        kind=kind,
+        domain="ip",
+        importer=ip_imports.import_file,
+        actor=scoped.actor,
+        dry_run=dry_run,
+        max_bytes=settings_of(request).max_upload_bytes,
+    )
