@@ -58,7 +58,7 @@ def test_sentences_are_filled_from_the_release(zh: Chapter) -> None:
     assert (
         "2023年，全市专利授权量 15.91 万件，其中发明专利授权量 4.43 万件，比上年增长 20.51%" in text
     )
-    assert "每万人口高价值发明专利拥有量 50.2 件，比上年增长 22.74%" in text
+    assert "10.62%。截至年底，每万人口高价值发明专利拥有量 50.2 件，比上年增长 22.74%。" in text
     # programme entries link their figures: title, description, then the product's figures
     assert "开展科技企业创业责任保险试点，保障创业者 816 位，承保风险 2937.6 万元。" in text
     assert "认定市级知识产权金融创新中心 10 家" in text

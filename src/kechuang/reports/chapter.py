@@ -221,6 +221,8 @@ _T: dict[str, Msg] = {
     "semi": Msg("；", "; "),
     "end": Msg("。", "."),
     "city_year": Msg("{year}年，全市", "In {year}, Shanghai recorded: "),
+    "year_end": Msg("截至年底，", "At the end of the year: "),
+    "space": Msg("", " "),
     "yoy.up": Msg("，比上年增长 ", ", up "),
     "yoy.down": Msg("，比上年下降 ", ", down "),
     "yoy.same": Msg("，与上年持平", ", unchanged on the year"),
@@ -634,13 +636,23 @@ class _Builder:
         creation = self.group("ip_creation")
         s721 = Section("7.2.1", _t("7.2.1", lang), 2)
         top = [d for d in creation if d.segment_of is None or d.segment_of not in self.values]
-        if top:
-            spans: list[Span] = [Span(_t("city_year", lang, year=self.year))]
-            for i, d in enumerate(top):
+        # The seed gives the year's flows first ("2023年，全市专利授权量…"), then the stocks
+        # ("截至年底，有效发明专利拥有量…"); a stock is a 拥有量.
+        flows = [d for d in top if not _is_stock(d)]
+        stocks = [d for d in top if _is_stock(d)]
+        spans: list[Span] = []
+        for lead, defs in (("city_year", flows), ("year_end", stocks)):
+            if not defs:
+                continue
+            if spans:
+                spans.append(Span(_t("space", lang)))
+            spans.append(Span(_t(lead, lang, year=self.year)))
+            for i, d in enumerate(defs):
                 if i:
                     spans.append(Span(_t("semi", lang)))
                 spans.extend(self.phrase_with_segments(d.key, creation))
             spans.append(Span(_t("end", lang)))
+        if spans:
             s721.blocks.append(Block("para", [tuple(spans)]))
             chart = self.patent_chart(creation)
             if chart is not None:
@@ -691,8 +703,14 @@ class _Builder:
                 [self.label(d) for d in defs],
                 [(str(self.year - 1), prev), (str(self.year), this)],
                 value_labels=[
-                    [_short(v, d.decimals) for v, d in zip(prev, defs, strict=True)],
-                    [_short(v, d.decimals) for v, d in zip(this, defs, strict=True)],
+                    [
+                        _short(v, d.decimals, money=d.unit == "yuan")
+                        for v, d in zip(prev, defs, strict=True)
+                    ],
+                    [
+                        _short(v, d.decimals, money=d.unit == "yuan")
+                        for v, d in zip(this, defs, strict=True)
+                    ],
                 ],
             )
             blocks.append(Block("chart", chart=chart))
@@ -712,7 +730,9 @@ class _Builder:
             _t("chart.products", self.lang, unit=unit),
             names,
             values,
-            value_labels=[_short(v, d.decimals) for v, d in zip(values, money, strict=True)],
+            value_labels=[
+                _short(v, d.decimals, money=True) for v, d in zip(values, money, strict=True)
+            ],
         )
 
     def patent_chart(self, pool: Sequence[IndicatorDefinition]) -> Chart | None:
@@ -816,6 +836,11 @@ class _Builder:
         return front, notices
 
 
+def _is_stock(d: IndicatorDefinition) -> bool:
+    """Whether an IP figure is a year-end stock (拥有量) rather than a flow of the year."""
+    return "拥有" in d.label_zh
+
+
 def _common_prefix(texts: Sequence[str]) -> str:
     first, last = min(texts), max(texts)
     n = 0
@@ -830,8 +855,9 @@ def _ordinal_suffix(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
-def _short(value: Decimal, decimals: int) -> str:
-    return format_number(value, decimals=max(decimals, 0))
+def _short(value: Decimal, decimals: int, *, money: bool = False) -> str:
+    """A bar label: like the text, money without trailing zeros (``45``), counts fixed."""
+    return format_number(value, decimals=max(decimals, 0), strip_zeros=money)
 
 
 def _plain(value: Decimal) -> str:
