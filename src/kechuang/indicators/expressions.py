@@ -84,7 +84,7 @@ def _holds(t: Tables, on: dt.date) -> Any:
     q = qualifications_on(t, on)
     kinds = [k for k, _ in sci_tech_enterprise.KINDS]
     held = q.group_by("enterprise_id").aggregate(
-        **{f"h_{k}": (q.kind == k).cast("int64").max() for k in kinds}
+        **{f"h_{k}": ibis.ifelse(q.kind == k, 1, 0).max() for k in kinds}
     )
     e = t["enterprise"]
     j = e.left_join(held, e.id == held.enterprise_id)
@@ -96,7 +96,8 @@ def _holds(t: Tables, on: dt.date) -> Any:
 
 def _size_profiles(t: Tables, on: dt.date) -> Any:
     """``sme_size_class`` profiles: the latest fiscal year before ``on`` (as in standards.facts)."""
-    ibis = _ibis()
+    import pyarrow as pa
+
     e = t["enterprise"]
     codes = [
         c
@@ -109,12 +110,14 @@ def _size_profiles(t: Tables, on: dt.date) -> Any:
             groups[code] = sme_size_class.industry_group_for(code)
         except ValueError:
             groups[code] = None
-    lookup = ibis.memtable(
-        {
-            "code": list(groups) or [""],
-            "grp": [groups[c] for c in groups] or [None],
-        },
-        schema={"code": "string", "grp": "int64"},
+    lookup = t.load(
+        "industry_group",
+        pa.table(
+            {
+                "code": pa.array(list(groups), pa.string()),
+                "grp": pa.array([groups[c] for c in groups], pa.int64()),
+            }
+        ),
     )
     y = t["enterprise_year"]
     y = y.filter(y.fiscal_year == on.year - 1)
@@ -413,6 +416,8 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
     Normalisation and longest-prefix matching are :mod:`kechuang.ip.service`'s own functions, run
     on distinct IPC texts (not on rows) and joined back.
     """
+    import pyarrow as pa
+
     ibis = _ibis()
     conc = t["ipc_concordance"]
     prefixes = set(t.to_arrow(conc.select("ipc_prefix"))["ipc_prefix"].to_pylist())
@@ -434,9 +439,15 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
         mains.append(main)
         classes.append(other)
         matched.append(hit)
-    return ibis.memtable(
-        {"lm": mains or [""], "lc": classes or [""], "matched": matched or [False]},
-        schema={"lm": "string", "lc": "string", "matched": "boolean"},
+    return t.load(
+        "concordance",
+        pa.table(
+            {
+                "lm": pa.array(mains, pa.string()),
+                "lc": pa.array(classes, pa.string()),
+                "matched": pa.array(matched, pa.bool_()),
+            }
+        ),
     )
 
 

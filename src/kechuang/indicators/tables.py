@@ -92,6 +92,7 @@ class Tables:
         self._cache: dict[Any, Any] = {}
         self.scales: dict[str, dict[str, int]] = {}
         self._prefix = f"kc_{id(self):x}_"
+        self._n = 0
         self.params_on: dt.date | None = None
         """Date the standards' parameters are resolved for (the release year's end, so that the
         previous year is computed under the same definitions); ``None``: each period's own date."""
@@ -116,6 +117,11 @@ class Tables:
             table = std_engines.load_table(self.con, f"{self._prefix}{name}", arrow)
             self._tables[name] = table
         return table
+
+    def load(self, name: str, arrow: Any) -> Any:
+        """Load a small derived Arrow table (a lookup) on this connection."""
+        self._n += 1
+        return std_engines.load_table(self.con, f"{self._prefix}{name}_{self._n}", arrow)
 
     def memo(self, key: Any, build: Callable[[], Any]) -> Any:
         """Cache a derived table (e.g. the sci-tech classification on a date) for this session."""
