@@ -89,8 +89,9 @@ app.command("serve", help=t("启动 API 与网页服务", "Serve the API and web
 @app.command(
     "demo",
     help=t(
-        "演示：在新数据库中用导入流程建立示例企业库并打印概况",
-        "Demo: build a sample registry in a fresh database through the import path and print a summary",
+        "演示：在新数据库中经导入流程生成按种子校准的合成上海数据（2022–2023），创建统计发布、写出报告并对照种子打印头条指标",
+        "Demo: a synthetic Shanghai (2022–2023) calibrated to the seed, imported into a fresh "
+        "database; creates the release, writes the report and prints the headline figures",
     ),
 )
 @handle_errors
@@ -102,8 +103,22 @@ def demo(
             "演示目录（默认 $KECHUANG_HOME/demo）", "demo directory (default $KECHUANG_HOME/demo)"
         ),
     ),
-    enterprises: int = typer.Option(
-        300, "--enterprises", "-n", min=10, help=t("示例企业数", "number of sample enterprises")
+    out: str | None = typer.Option(
+        None,
+        "--out",
+        help=t(
+            "报告输出目录（默认 演示目录/report）", "report output directory (default DIR/report)"
+        ),
+    ),
+    enterprises: int | None = typer.Option(
+        None,
+        "--enterprises",
+        "-n",
+        min=10,
+        help=t(
+            "改为运行小型企业库演示（N 家示例企业，不校准、不出报告）",
+            "run the small registry demo instead (N sample enterprises, no calibration or report)",
+        ),
     ),
     seed: int = typer.Option(
         2023,
@@ -111,7 +126,11 @@ def demo(
         help=t("随机种子（同一种子得到同一数据）", "random seed (same seed, same data)"),
     ),
 ) -> None:
-    """Build and summarise the demo registry."""
-    from kechuang.demo.run import run_demo
+    """Build the calibrated demo (or, with ``-n``, the small registry demo)."""
+    from kechuang.demo.run import run_calibrated_demo, run_demo
 
-    run_demo(directory=directory, enterprises=enterprises, seed=seed)
+    if enterprises is not None:
+        run_demo(directory=directory, enterprises=enterprises, seed=seed)
+        return
+    if not run_calibrated_demo(directory=directory, out=out, seed=seed):
+        raise typer.Exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 from rich.panel import Panel
 
@@ -206,3 +207,97 @@ def run_demo(*, directory: str | None = None, enterprises: int = 300, seed: int 
     _screen(url)
     reset_engines()
     return db_path
+
+
+def _headline_table(result: Any) -> tuple[Any, bool]:
+    from rich.table import Table
+
+    from kechuang.demo.calibrated import headline
+
+    release = result.release_figures
+    table = Table(
+        title=t(
+            "头条指标：kechuang 2023 vs 种子（合成数据）",
+            "Headline figures: kechuang 2023 vs the seed (synthetic data)",
+        )
+    )
+    for col, justify in (
+        (t("指标", "indicator"), "left"),
+        ("kechuang 2023", "right"),
+        (t("种子", "seed"), "right"),
+        (t("同比", "yoy"), "right"),
+        (t("种子同比", "seed yoy"), "right"),
+        ("", "center"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    rows = headline(release or result.figures)
+    check = headline(result.figures) if release else rows
+    for row, own in zip(rows, check, strict=True):
+        ok = row.ok and own.ok and row.value == own.value
+        table.add_row(
+            f"{row.label} ({row.key})",
+            row.value,
+            row.seed,
+            row.yoy,
+            row.seed_yoy,
+            "[green]✓[/green]" if ok else "[red]✗[/red]",
+        )
+    return table, all(r.ok for r in rows) and all(r.ok for r in check)
+
+
+def run_calibrated_demo(
+    *, directory: str | None = None, out: str | None = None, seed: int = 2023
+) -> bool:
+    """``kechuang demo``: the calibrated synthetic Shanghai, release and report; True if every
+    headline figure equals the seed's."""
+    import os
+    import time
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from kechuang.demo.calibrated import build, release_and_report
+
+    started = time.perf_counter()
+    root = Path(directory) if directory else kechuang_home() / "demo"
+    out_dir = Path(out) if out else root / "report"
+    console.print(
+        Panel(
+            t(
+                f"科创 kechuang 演示（合成数据，已按种子校准）\n目录：{root}\n报告：{out_dir}",
+                f"kechuang demo (synthetic data, calibrated to the seed)\ndirectory: {root}\nreport: {out_dir}",
+            )
+        )
+    )
+
+    @contextmanager
+    def bar(description: str) -> Iterator[Any]:
+        with progress_bar(description) as update:
+            yield update
+
+    def log(line: str) -> None:
+        console.print(f"[green]✓[/green] {line}")
+
+    result = build(root, seed=seed, progress=bar, log=log)
+    releases_dir = root / "releases"
+    os.environ.setdefault("KECHUANG_RELEASES_DIR", str(releases_dir))
+    release_and_report(result, out_dir, root=releases_dir, progress=bar)
+    for s in result.steps[-2:]:
+        log(f"{s.name}  {s.seconds:.1f}s  {s.detail}")
+    table, ok = _headline_table(result)
+    console.print(table)
+    for path in result.report_files:
+        console.print(f"  {path}")
+    env = f"KECHUANG_DATABASE_URL={result.url}"
+    console.print(t("接下来可以试试：", "Try next:"))
+    console.print(
+        f"  kechuang report --release {result.release_id} --root {releases_dir} -f html -o report.html"
+    )
+    console.print(f"  {env} kechuang credit loans --help")
+    console.print(
+        t(
+            f"用时 {time.perf_counter() - started:.0f} 秒；头条指标{'全部' if ok else '并非全部'}与种子一致",
+            f"{time.perf_counter() - started:.0f} s; headline figures {'all' if ok else 'NOT all'} equal the seed's",
+        )
+    )
+    reset_engines()
+    return ok

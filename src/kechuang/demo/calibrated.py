@@ -1,0 +1,259 @@
+"""``kechuang demo``: a calibrated synthetic Shanghai, imported through the platform's own paths.
+
+Steps (each timed and shown with a progress bar):
+
+1. a fresh embedded (SQLite) database, migrated;
+2. the synthetic files (:mod:`kechuang.demo.synthetic`) for 2022 and 2023, calibrated to the
+   seed (:mod:`kechuang.demo.calibration`);
+3. every file imported with the domain's ``import_file`` — registry, credit, insurance, IP, funds —
+   exactly as ``kechuang <domain> import`` does, plus the illustrative IPC→SEI concordance;
+4. the headline figures computed from the database through the domain services
+   (:mod:`kechuang.demo.figures`) and checked against the seed;
+5. when :mod:`kechuang.indicators` / :mod:`kechuang.reports` are installed: the release
+   (``synthetic=True``) and the report in every format.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kechuang.demo.calibration import FIGURES, Calibration, Figure, calibrate, printed, yoy_pct
+from kechuang.demo.synthetic import DemoFiles, generate
+from kechuang.migrations import upgrade
+from kechuang.storage.db import reset_engines, sqlite_url, unit_of_work
+
+Importer = Callable[..., Any]
+
+
+def _importer(domain: str) -> Importer:
+    if domain == "registry":
+        from kechuang.registry.imports import import_file as registry_import
+
+        return registry_import
+    if domain == "credit":
+        from kechuang.credit.imports import import_file as credit_import
+
+        return credit_import
+    if domain == "insurance":
+        from kechuang.insurance.imports import import_file as insurance_import
+
+        return insurance_import
+    if domain == "ip":
+        from kechuang.ip.imports import import_file as ip_import
+
+        return ip_import
+    from kechuang.funds.imports import import_file as funds_import
+
+    return funds_import
+
+
+@dataclass
+class Step:
+    """One timed step of the demo."""
+
+    name: str
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class DemoResult:
+    """What a demo build produced."""
+
+    url: str
+    database: Path
+    files: DemoFiles
+    calibration: Calibration
+    figures: dict[int, dict[str, Decimal]]
+    steps: list[Step] = field(default_factory=list)
+    release_id: str | None = None
+    report_files: list[Path] = field(default_factory=list)
+    release_figures: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    """The release's values by year (empty until :func:`release_and_report` ran)."""
+
+
+ProgressFactory = Callable[[str], Any]
+"""``progress(description)`` → a context manager yielding a progress callback, or ``None``."""
+
+
+@contextmanager
+def _no_progress(_description: str) -> Iterator[None]:
+    yield None
+
+
+def build(
+    root: Path,
+    *,
+    seed: int = 2023,
+    progress: ProgressFactory | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+    utility_design_2022: int = 141_500,
+) -> DemoResult:
+    """Build the demo database in ``root`` (replacing it) and compute its figures.
+
+    Args:
+        root: directory for ``kechuang-demo.db`` and ``data/`` (the generated files).
+        seed: random seed; the same seed gives the same data.
+        progress: factory of progress contexts (the CLI passes rich progress bars).
+        log: receives one line per finished step.
+        utility_design_2022: utility models and designs granted in 2022 (see
+            :func:`kechuang.demo.synthetic.generate`).
+    """
+    progress = progress or _no_progress
+    steps: list[Step] = []
+
+    def step(name: str, t0: float, detail: str = "") -> None:
+        steps.append(Step(name, time.perf_counter() - t0, detail))
+        log(f"{name}  {steps[-1].seconds:.1f}s  {detail}")
+
+    root.mkdir(parents=True, exist_ok=True)
+    db_path = root / "kechuang-demo.db"
+    reset_engines()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    url = sqlite_url(db_path)
+    t0 = time.perf_counter()
+    upgrade(url)
+    step("migrate", t0)
+
+    t0 = time.perf_counter()
+    cal = calibrate()
+    files = generate(root / "data", cal, seed=seed, utility_design_2022=utility_design_2022)
+    step("generate", t0, f"{sum(files.counts.values()):,} rows")
+
+    from kechuang.ip.imports import load_illustrative_concordance
+
+    t0 = time.perf_counter()
+    with unit_of_work(url) as session:
+        load_illustrative_concordance(session, actor="demo")
+    load_reference(url)
+    step("reference data", t0, "IPC→SEI concordance (illustrative), policy items, statistics")
+    for domain, kind, path in files.plan:
+        t0 = time.perf_counter()
+        with progress(f"{domain} {kind} ← {path.name}") as tick, unit_of_work(url) as session:
+            report = _importer(domain)(
+                session=session, kind=kind, path=path, actor="demo", progress=tick
+            )
+        step(f"import {domain} {kind}", t0, report.summary().text())
+
+    t0 = time.perf_counter()
+    from kechuang.demo.figures import compute
+
+    with unit_of_work(url) as session:
+        figures = compute(session)
+    step("compute figures", t0)
+    reset_engines()
+    return DemoResult(
+        url=url, database=db_path, files=files, calibration=cal, figures=figures, steps=steps
+    )
+
+
+FUND_CODE = "FUDAN_FOF"
+"""Code of the synthetic 复旦科创母基金 (fund codes are upper-cased by the funds import)."""
+
+
+def load_reference(url: str) -> None:
+    """The shipped Shanghai 2023 programme list and external statistics (population, GII rank)."""
+    from kechuang.policy.imports import load_shipped
+
+    with unit_of_work(url) as session:
+        load_shipped(session=session, actor="demo")
+
+
+def release_and_report(
+    result: DemoResult,
+    out: Path,
+    *,
+    root: Path | None = None,
+    progress: ProgressFactory | None = None,
+) -> None:
+    """Create the release (``synthetic=True``), check it against the demo's own figures and write
+    the report in every format and language into ``out``."""
+    from kechuang.indicators.options import Options
+    from kechuang.indicators.releases import create_release, open_release
+    from kechuang.reports import render_all
+
+    progress = progress or _no_progress
+    t0 = time.perf_counter()
+    with progress("release 2023") as tick:
+        manifest = create_release(
+            url=result.url,
+            year=2023,
+            cutoff=None,
+            engine="duckdb",
+            root=root,
+            revision_note="kechuang demo：合成数据 / synthetic data",
+            synthetic=True,
+            progress=tick,
+            options=Options(fudan_fof_code=FUND_CODE),
+        )
+    result.release_id = manifest.release_id
+    result.steps.append(Step("release", time.perf_counter() - t0, manifest.release_id))
+    release = open_release(manifest.release_id, root=root)
+    for year in (2022, 2023):
+        values = {v.key: v.value for v in release.values(year)}
+        result.release_figures[year] = {k: v for k, v in values.items() if v is not None}
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    with progress("report md/html/xlsx/pdf × zh/en"):
+        result.report_files = render_all(release, out)
+    result.steps.append(Step("report", time.perf_counter() - t0, str(out)))
+
+
+# ------------------------------------------------------------------ the headline table
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One line of the headline table."""
+
+    key: str
+    label: str
+    value: str
+    seed: str
+    yoy: str
+    seed_yoy: str
+    ok: bool
+
+
+def _display(figure: Figure, value: Decimal) -> str:
+    shown = printed(value, figure.scale, figure.decimals)
+    prefix = "近" if figure.approx_below and value < figure.value * figure.scale else ""
+    return f"{prefix}{shown}{figure.unit}"
+
+
+def headline(figures: dict[int, dict[str, Decimal]]) -> list[HeadlineRow]:
+    """Each seed figure next to the demo's value as printed, with yoy where the seed has one."""
+    rows: list[HeadlineRow] = []
+    this, last = figures[2023], figures.get(2022, {})
+    for key, figure in FIGURES.items():
+        value = this.get(key)
+        if value is None:
+            rows.append(HeadlineRow(key, figure.label, "—", figure.text(), "", "", False))
+            continue
+        ok = figure.matches(value)
+        yoy_text = seed_yoy = ""
+        if figure.yoy is not None:
+            seed_yoy = f"{figure.yoy}%"
+            prev = last.get(key)
+            if prev:
+                y = yoy_pct(value, prev)
+                yoy_text = f"{y}%"
+                ok = ok and y == figure.yoy
+            else:
+                ok = False
+        rows.append(
+            HeadlineRow(
+                key, figure.label, _display(figure, value), figure.text(), yoy_text, seed_yoy, ok
+            )
+        )
+    return rows
+
+
+__all__ = ["DemoResult", "HeadlineRow", "Step", "build", "headline", "release_and_report"]
