@@ -9,6 +9,7 @@ formatting. Text uses the report's CJK font stack, which WeasyPrint embeds in th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,11 +36,13 @@ def _n(x: Decimal) -> str:
 
 
 def _nice_max(value: Decimal) -> Decimal:
-    """The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above ``value`` (axis top)."""
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ at or above ``value`` (axis top)."""
     if value <= 0:
         return Decimal(1)
     exp = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+    for step in (
+        Decimal(n) for n in ("1", "1.2", "1.5", "2", "2.5", "3", "4", "5", "6", "8", "10")
+    ):
         top = step.scaleb(exp)
         if top >= value:
             return top
@@ -53,9 +56,28 @@ def _text(x: Decimal, y: Decimal, s: str, *, anchor: str = "middle", size: int =
     )
 
 
+def _fit(label: str, width: int) -> str:
+    """``label`` cut to ``width`` half-width columns (a CJK character takes two), with "…"."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > width:
+            return label[: max(i - 1, 0)] + "…"
+    return label
+
+
 def _wrap(label: str, width: int) -> list[str]:
-    """Split a label into lines of at most ``width`` characters (CJK labels have no spaces)."""
-    return [label[i : i + width] for i in range(0, len(label), width)] or [""]
+    """Split a label into lines of about ``width`` characters: at spaces when it has any (English),
+    otherwise every ``width`` characters (CJK labels have no spaces)."""
+    if " " not in label:
+        return [label[i : i + width] for i in range(0, len(label), width)] or [""]
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width * 2:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def grouped_bars(
@@ -153,7 +175,7 @@ def horizontal_bars(
     for i, (cat, v) in enumerate(zip(categories, values, strict=True)):
         y = top + bh * i
         length = plot_w * (max(v, Decimal(0)) / vmax)
-        parts.append(_text(label_w - 6, y + bh / 2 + 4, cat[:18], anchor="end", size=10))
+        parts.append(_text(label_w - 6, y + bh / 2 + 4, _fit(cat, 36), anchor="end", size=10))
         parts.append(
             f'<rect x="{_n(label_w)}" y="{_n(y + 3)}" width="{_n(length)}" '
             f'height="{_n(bh - 6)}" fill="{PALETTE[1]}"/>'
