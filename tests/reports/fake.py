@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from kechuang.core.errors import NotFound
+from kechuang.core.i18n import Msg
 from kechuang.indicators.model import IndicatorDefinition, IndicatorValue, ReleaseManifest
 from kechuang.policy.imports import read_and_parse, shipped_path
 
@@ -415,6 +417,6 @@ class FakeRelease:
         return out
 
     def table(self, name: str) -> pa.Table:
-        if name not in self.tables:
-            raise KeyError(name)
+        if name not in self.tables:  # as kechuang.indicators.releases.Release does
+            raise NotFound(Msg(f"没有表 {name}", f"no table {name}"), code="release.no_table")
         return pa.Table.from_pylist(self.tables[name])

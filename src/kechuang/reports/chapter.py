@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from kechuang.core.errors import NotFound
 from kechuang.core.i18n import Lang, Msg
 from kechuang.indicators.model import IndicatorDefinition, IndicatorValue, ReleaseView
 from kechuang.reports.charts import Chart, grouped_bars, horizontal_bars
@@ -284,7 +285,7 @@ def _rows(release: ReleaseView, name: str) -> list[dict[str, Any]]:
     """Rows of a release table as dicts; no table (or an unreadable one) means no rows."""
     try:
         table = release.table(name)
-    except (KeyError, LookupError, OSError, ValueError):
+    except (NotFound, LookupError, OSError, ValueError):
         return []
     return list(table.to_pylist())
 
