@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
+from kechuang.api.types import UtcDatetime
 from kechuang.auth.enums import ApprovalKind, ApprovalStatus
 from kechuang.auth.models import Approval
 
@@ -30,7 +30,7 @@ class ApprovalRead(BaseModel):
     requested_role: str
     decided_by: str | None
     decided_role: str | None
-    decided_at: dt.datetime | None
+    decided_at: UtcDatetime | None
     note: str | None
     payload: dict[str, Any]
 

@@ -19,6 +19,7 @@ from kechuang.api.deps import (
     settings_of,
 )
 from kechuang.api.pagination import Page, PageDep, paginate
+from kechuang.api.types import UtcDatetime
 from kechuang.auth import service as auth_service
 from kechuang.auth.enums import Role
 from kechuang.auth.errors import AuthenticationFailed
@@ -53,7 +54,7 @@ class LoginOut(BaseModel):
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: dt.datetime
+    expires_at: UtcDatetime
     csrf_token: str
     user: UserRead
 
@@ -73,7 +74,7 @@ class TokenOut(BaseModel):
     name: str
     prefix: str
     scopes: list[str]
-    expires_at: dt.datetime | None
+    expires_at: UtcDatetime | None
     revoked: bool
     token: str | None = None
 
@@ -92,7 +93,7 @@ class AuditRead(BaseModel):
     """One audit-log row."""
 
     id: int
-    at: dt.datetime
+    at: UtcDatetime
     actor: str
     actor_role: str | None
     request_id: str | None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from kechuang.api.deps import Scoped, authorize, settings_of
 from kechuang.api.pagination import Page, PageDep, paginate
+from kechuang.api.types import UtcDatetime
 from kechuang.api.uploads import ImportReportOut, run_import
 from kechuang.core.periods import today
 from kechuang.registry import imports as registry_imports
@@ -40,7 +41,7 @@ class HistoryRead(BaseModel):
     changes: dict[str, Any]
     actor: str
     source: str | None
-    changed_at: dt.datetime
+    changed_at: UtcDatetime
 
 
 def _enterprise(scoped: Scoped, uscc: str) -> Enterprise:
