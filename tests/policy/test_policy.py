@@ -336,3 +336,15 @@ def test_cli_load_list_show_and_stats(sqlite_url: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "stats", "import", str(good), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["ok"] is True
+
+
+@pytest.mark.parametrize("kind", ["policy_items", "external_statistics"])
+def test_template_example_row_imports(sqlite_url: str, tmp_path: Path, kind: str) -> None:
+    out = tmp_path / f"{kind}.xlsx"
+    result = runner.invoke(app, ["policy", "template", kind, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with unit_of_work(sqlite_url) as s:
+        report = (import_policy_items if kind == "policy_items" else import_external_statistics)(
+            session=s, path=out
+        )
+        assert report.created == 1

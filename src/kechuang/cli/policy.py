@@ -16,6 +16,9 @@ from rich.table import Table
 
 from kechuang.cli.common import console, err_console, handle_errors, print_json, t
 from kechuang.cli.imports import ReportFormat, run_import
+from kechuang.core.i18n import current_lang
+from kechuang.core.importspec import template_rows
+from kechuang.core.tabular import write_xlsx
 from kechuang.migrations import ensure_schema
 from kechuang.policy import imports as policy_imports
 from kechuang.policy import service
@@ -333,3 +336,32 @@ def stats_import_cmd(
 ) -> None:
     """导入外部统计数据（按指标键和年度幂等；更正会留下修改记录）/ Import external statistics (idempotent by key and year; corrections keep history)."""
     _import("external_statistics", file, dry_run, errors_out, actor, fmt)
+
+
+class TemplateKindOption(StrEnum):
+    """Policy-domain import kinds (CLI choice)."""
+
+    policy_items = "policy_items"
+    external_statistics = "external_statistics"
+
+
+@app.command("template")
+@handle_errors
+def template_cmd(
+    kind: TemplateKindOption = typer.Argument(
+        ...,
+        help=t(
+            "policy_items 规划/政策条目 / external_statistics 外部统计数据",
+            "policy_items or external_statistics",
+        ),
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help=t("输出文件（默认 KIND-template.xlsx）", "output file")
+    ),
+) -> None:
+    """生成导入模板（表头、说明行、示例行）/ Write an XLSX import template (headers, description row, example row)."""
+    spec = policy_imports.spec_for(kind.value)
+    headers, descriptions, example = template_rows(spec, current_lang())
+    out = output or Path(f"{kind.value}-template.xlsx")
+    write_xlsx(out, headers, [example], comment_rows=[descriptions], sheet_title=spec.kind)
+    console.print(t(f"模板已写入 {out}", f"template written to {out}"))

@@ -403,7 +403,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "Published on",
             sp.date_value(),
             Msg("来源发布日期", "date the source was published"),
-            "2024-03-21",
+            "",
             aliases=("日期", "date"),
         ),
         _col(
