@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.auth import service as auth_service
 from kechuang.auth.enums import Role
+from kechuang.auth.models import User
 from kechuang.core.ids import make_patent_no, make_uscc
 from kechuang.credit import claims
 from kechuang.credit.enums import LedgerKind, LoanStatus, RepaymentMethod, Security
@@ -34,6 +35,16 @@ from kechuang.registry.models import Enterprise, EnterpriseYear, Institution
 from kechuang.storage.db import unit_of_work
 
 PASSWORD = "correct horse battery"
+_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """argon2 hash of :data:`PASSWORD`, computed once (a hash costs ~0.3 s by design)."""
+    if not _HASH:
+        _HASH.append(auth_service.hash_password(PASSWORD))
+    return _HASH[0]
+
+
 D = dt.date
 AGREEMENT = "sh_sme_risk_compensation_2024"
 
@@ -266,23 +277,16 @@ def build(url: str) -> tuple[Side, Side]:
             Role.IP_OFFICER: a.ip_centre,
             Role.ENTERPRISE: a.uscc,
         }
-        for role, username in USERS.items():
-            auth_service.create_user(
-                session=session,
-                username=username,
-                password=PASSWORD,
-                role=role,
-                org=orgs.get(role),
+        users = [(u, role, orgs.get(role)) for role, u in USERS.items()]
+        users += [("prog2", Role.PROGRAMME_OFFICER, None), ("bank_b", Role.BANK_OFFICER, b.bank)]
+        for username, role, org in users:
+            session.add(
+                User(
+                    username=username,
+                    password_hash=password_hash(),
+                    role=role,
+                    org=org,
+                    active=True,
+                )
             )
-        # second officers to act as checkers / foreign-side users
-        auth_service.create_user(
-            session=session, username="prog2", password=PASSWORD, role=Role.PROGRAMME_OFFICER
-        )
-        auth_service.create_user(
-            session=session,
-            username="bank_b",
-            password=PASSWORD,
-            role=Role.BANK_OFFICER,
-            org=b.bank,
-        )
     return a, b

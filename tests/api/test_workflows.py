@@ -1,0 +1,188 @@
+"""API workflows: uploads with the CLI's row-level report, maker-checker, audit, pagination, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kechuang.api import create_app
+from kechuang.auth.enums import ApprovalKind, ApprovalStatus
+from kechuang.auth.models import Approval
+from kechuang.core.errors import ImportRejected
+from kechuang.registry.imports import import_file
+from kechuang.registry.models import Enterprise
+from kechuang.storage.audit import AuditLog
+from kechuang.storage.db import unit_of_work
+from tests.api.client import TestClient
+from tests.api.world import PASSWORD, Side, build
+
+A_USCC = "91310115MA1H7K2A16"
+B_USCC = "913101041234567882"
+GOOD = f"""统一社会信用代码,企业名称,所在区,成立日期,行业代码,注册资本（万元）
+{A_USCC},上海甲科技有限公司,浦东新区,2019-03-15,I6513,100.5
+{B_USCC},上海乙生物有限公司,310104,2020/5/1,C2761,
+"""
+BAD = GOOD + "91310115MA1H7K2A1,上海丙有限公司,浦东新区,2021-01-01,,\n"
+
+
+@pytest.fixture
+def world(sqlite_url: str) -> Iterator[tuple[TestClient, Side, Side, str]]:
+    a, b = build(sqlite_url)
+    with TestClient(create_app(sqlite_url)) as client:
+        yield client, a, b, sqlite_url
+
+
+def auth(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_upload_rejected_with_the_same_row_level_report_as_the_cli(
+    world: tuple[TestClient, Side, Side, str], tmp_path: Path
+) -> None:
+    client, _a, _b, url = world
+    gov = auth(client, "gov")
+    r = client.post(
+        "/api/v1/registry/imports/enterprises",
+        files={"file": ("e.csv", BAD.encode(), "text/csv")},
+        headers=gov,
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "import_rejected"
+    # the CLI's import function on the same file gives the same issues
+    path = tmp_path / "e.csv"
+    path.write_bytes(BAD.encode())
+    with unit_of_work(url, commit=False) as session, pytest.raises(ImportRejected) as exc:
+        import_file(session=session, kind="enterprises", path=path, actor="cli")
+    expected = [(i.file, i.row, i.column, i.value, i.rule) for i in exc.value.issues]
+    got = [(d["file"], d["row"], d["column"], d["value"], d["rule"]) for d in body["details"]]
+    assert got == expected
+    assert got[0][:3] == ("e.csv", 4, "统一社会信用代码")
+    with unit_of_work(url) as session:  # nothing written
+        assert session.scalar(select(Enterprise).where(Enterprise.uscc == A_USCC)) is None
+
+
+def test_upload_dry_run_then_import(world: tuple[TestClient, Side, Side, str]) -> None:
+    client, _a, _b, url = world
+    gov = auth(client, "gov")
+    files = {"file": ("e.csv", GOOD.encode(), "text/csv")}
+    dry = client.post("/api/v1/registry/imports/enterprises?dry_run=true", files=files, headers=gov)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["created"] == 2
+    assert dry.json()["dry_run"] is True
+    with unit_of_work(url) as session:
+        assert session.scalar(select(Enterprise).where(Enterprise.uscc == A_USCC)) is None
+    real = client.post("/api/v1/registry/imports/enterprises", files=files, headers=gov)
+    assert real.status_code == 200
+    assert (real.json()["created"], real.json()["dry_run"]) == (2, False)
+    with unit_of_work(url) as session:
+        assert session.scalar(select(Enterprise).where(Enterprise.uscc == A_USCC)) is not None
+        logged = session.scalars(select(AuditLog).where(AuditLog.action == "import")).one()
+        assert logged.actor == "gov"
+        assert logged.table_name == "import:registry.enterprises"
+        assert logged.changes["created"] == 2
+
+
+def test_bank_cannot_upload_another_banks_rows(world: tuple[TestClient, Side, Side, str]) -> None:
+    client, a, b, _url = world
+    bank = auth(client, "bank_a")
+    csv = (
+        "合同编号,统一社会信用代码,产品,银行机构代码,授信金额,授信日期,期限（月）,年利率,还款方式,担保方式\n"
+        f"GC-X-1,{a.uscc},sh_boost_loan,{b.bank},1000000,2024-02-01,12,3.45%,到期还本,信用\n"
+    )
+    r = client.post(
+        "/api/v1/credit/imports/grants",
+        files={"file": ("grants.csv", csv.encode(), "text/csv")},
+        headers=bank,
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "auth.foreign_org"
+    assert r.json()["details"][0]["row"] == 2
+    assert r.json()["details"][0]["value"] == b.bank
+
+
+def test_claim_maker_checker_through_the_api(world: tuple[TestClient, Side, Side, str]) -> None:
+    client, a, _b, url = world
+    prog, prog2, bank = auth(client, "prog"), auth(client, "prog2"), auth(client, "bank_a")
+    path = f"/api/v1/credit/claims/{a.claim_no}/approve"
+    # a bank may file but not approve
+    assert client.post(path, json={"on": "2024-07-20"}, headers=bank).status_code == 403
+    first = client.post(path, json={"on": "2024-07-20"}, headers=prog)
+    assert first.status_code == 200, first.text
+    assert first.json()["action"] == "maker_recorded"
+    same = client.post(path, json={"on": "2024-07-20"}, headers=prog)
+    assert same.status_code == 409
+    assert same.json()["code"] == "maker_checker"
+    with unit_of_work(url) as session:
+        pending = session.scalars(select(Approval)).one()
+        assert (pending.kind, pending.status, pending.requested_by) == (
+            ApprovalKind.COMPENSATION_PAYOUT,
+            ApprovalStatus.PENDING,
+            "prog",
+        )
+    second = client.post(path, json={"on": "2024-07-20"}, headers=prog2)
+    assert second.status_code == 200, second.text
+    assert second.json()["action"] == "approved"
+    queue = client.get("/api/v1/approvals", headers=auth(client, "aud")).json()
+    assert queue["total"] == 1
+    item = queue["items"][0]
+    assert (item["status"], item["requested_by"], item["decided_by"]) == (
+        "approved",
+        "prog",
+        "prog2",
+    )
+    paid = client.post(
+        f"/api/v1/credit/claims/{a.claim_no}/pay", json={"on": "2024-07-25"}, headers=prog
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["claim"]["status"] == "paid"
+
+
+def test_every_write_is_audited_old_to_new(world: tuple[TestClient, Side, Side, str]) -> None:
+    client, a, _b, url = world
+    gov = auth(client, "gov")
+    ent = client.get(f"/api/v1/registry/enterprises/{a.uscc}", headers=gov).json()
+    r = client.patch(
+        f"/api/v1/registry/enterprises/{a.uscc}",
+        json={"version": ent["version"], "address": "上海市浦东新区张江路 1 号"},
+        headers={**gov, "X-Request-ID": "patch-1"},
+    )
+    assert r.status_code == 200, r.text
+    with unit_of_work(url) as session:
+        rows = session.scalars(select(AuditLog).where(AuditLog.request_id == "patch-1")).all()
+    by_table = {row.table_name: row for row in rows}
+    assert by_table["enterprise"].action == "update"
+    assert by_table["enterprise"].changes["address"] == [None, "上海市浦东新区张江路 1 号"]
+    assert by_table["enterprise"].actor == "gov"
+    assert "change_history" in by_table  # the domain's own history row is audited too
+    # auditors read and export the log but cannot change anything
+    aud = auth(client, "aud")
+    assert client.get("/api/v1/audit?request_id=patch-1", headers=aud).json()["total"] == len(rows)
+    export = client.get("/api/v1/audit/export?format=json", headers=aud)
+    assert "patch-1" in export.text
+    denied = client.patch(
+        f"/api/v1/registry/enterprises/{a.uscc}", json={"version": 2, "address": "x"}, headers=aud
+    )
+    assert denied.status_code == 403
+
+
+def test_pagination_and_consistent_errors(world: tuple[TestClient, Side, Side, str]) -> None:
+    client, _a, _b, _url = world
+    gov = auth(client, "gov")
+    page = client.get("/api/v1/registry/enterprises?limit=1&offset=1", headers=gov).json()
+    assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (2, 1, 1, 1)
+    bad = client.get("/api/v1/registry/enterprises?limit=0", headers=gov)
+    assert bad.status_code == 422
+    assert bad.json()["details"][0]["field"] == "query.limit"
+    missing = client.get("/api/v1/credit/loans/NOPE", headers=gov)
+    assert missing.status_code == 404
+    assert set(missing.json()) == {"code", "message_zh", "message_en", "details"}
+    body = client.post("/api/v1/registry/enterprises", json={"uscc": "x"}, headers=gov)
+    assert body.status_code == 422
+    fields = {d["field"] for d in body.json()["details"]}
+    assert {"body.uscc", "body.name"} <= fields
