@@ -268,18 +268,31 @@ def match_product(
                 code="match.no_population",
             )
         table = population_table(session=session, as_of=as_of)
+    needed: set[str] = set()
+    for cond in compiled.conditions:
+        needed |= ex.fields_of(cond.expr)
+    keep = ["id", "name", "district_code", "industry_code", *sorted(needed)]
     if isinstance(table, pa.Table):
         own = connection or connect(engine)
-        table = load_table(own, f"match_{product.key}", table)
+        name = f"match_{product.key}"
+        arrow_in = table.select(keep)
+        if getattr(own, "name", "") == "duckdb":
+            # DuckDB scans the Arrow table in place (no copy); others load it.
+            own.con.register(name, arrow_in)
+            table = own.table(name)
+        else:
+            table = load_table(own, name, arrow_in)
+    else:
+        table = table.select(*keep)
     try:
         arrow = _compile(compiled, table, res).to_pyarrow()
     finally:
         if own is not None and connection is None and engine != "spark":
             own.disconnect()
-    tiers = arrow["tier"].to_pylist()
+    counted = pc.value_counts(arrow["tier"]).to_pylist()
     by_tier = dict.fromkeys(TIERS, 0)
-    for tier in tiers:
-        by_tier[tier] += 1
+    for item in counted:
+        by_tier[item["values"]] = item["counts"]
     division = pc.utf8_slice_codeunits(arrow["industry_code"], 0, 3)
     return CityMatch(
         product=product.key,
