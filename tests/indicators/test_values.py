@@ -18,7 +18,7 @@ def test_every_catalogued_indicator_has_an_expression_and_a_value(built: Built) 
     assert set(SPECS) == set(keys())
     assert [v.key for v in release.values()] == keys()
     assert [d.key for d in release.definitions] == keys()
-    assert {k for k in keys()} <= set(dataset.EXPECTED_2023) | {
+    assert set(keys()) <= set(dataset.EXPECTED_2023) | {
         "sh_little_giant_credit_loan_amount",
         "esop_loan_enterprises",
     }
