@@ -396,8 +396,8 @@ def test_product_to_city_equals_filtering_single_matches(registry: str, tmp_path
     assert {r[0] for r in listed[:2]} == {H, Y}  # eligible first
     assert len(listed) == 6
     assert [r[4] for r in listed].count("差一项条件 / near-eligible (one unmet condition)") == 2
-    assert any("资质要求" in (r[5] or "") for r in listed if r[0] == P)
-    totals = dict(wb["合计 Total"].iter_rows(values_only=True))
+    assert any("资质要求" in str(r[5] or "") for r in listed if r[0] == P)
+    totals = {r[0]: r[1] for r in wb["合计 Total"].iter_rows(values_only=True)}
     assert totals["合计 total"] == 6
 
 
