@@ -404,3 +404,16 @@ def test_product_to_city_equals_filtering_single_matches(registry: str, tmp_path
 def test_match_product_needs_a_population() -> None:
     with pytest.raises(ValidationError):
         match_product(product_key="sh_performance_loan", as_of=AS_OF)
+
+
+def test_held_only_qualification_that_the_facts_already_meet_comes_first(registry: str) -> None:
+    with unit_of_work(registry) as session:
+        y = _by_key(match_enterprise(session=session, uscc=Y, as_of=AS_OF))
+    # 沪科专贷 needs a tech SME *in the database* (入库): Y meets 115号 on its facts (score 70),
+    # so registering is the closest change.
+    relending = y["relending"]
+    assert relending.outcome == "not_eligible"
+    first = relending.closest_changes[0]
+    assert first.field == "holds_tech_sme" and first.distance == Decimal("0.5")
+    assert first.message.en.endswith("(it meets the standard on its facts: apply for it)")
+    assert all(c.distance == 1 for c in relending.closest_changes[1:])

@@ -144,13 +144,16 @@ def list_cmd(
                 Msg(f"未知的区：{district}", f"unknown district: {district}"), code="district"
             )
         code = place.code
+    floor = None
+    if min_amount is not None:
+        try:
+            floor = parse_yuan(min_amount)
+        except ValueError as exc:
+            raise ValidationError(
+                Msg(f"金额无效：{min_amount}", f"not an amount: {min_amount}"), code="amount"
+            ) from exc
     found = catalog.filter_products(
-        found,
-        as_of=day,
-        provider=provider,
-        district=code,
-        benefit=benefit,
-        min_amount=parse_yuan(min_amount) if min_amount is not None else None,
+        found, as_of=day, provider=provider, district=code, benefit=benefit, min_amount=floor
     )
     if fmt is ListFormat.json:
         print_json([_summary(p, day) for p in found])

@@ -38,7 +38,7 @@ from kechuang.standards import expr as ex
 from kechuang.standards.engine import fraction_pct
 
 from .rows import field_name
-from .rules import MEETS_STANDARDS, Condition
+from .rules import MEETS_STANDARDS, Condition, meets_expr
 
 __all__ = ["LEVERS", "Change", "Lever", "changes_for"]
 
@@ -110,6 +110,8 @@ class Lever:
     ratio: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     ratio_label: Msg | None = None
     also: tuple[str, ...] = ()
+    unit: str = ""
+    """Chinese measure word after a count (人, 项)."""
 
 
 LEVERS: Final[dict[str, tuple[Lever, ...]]] = {
@@ -127,9 +129,10 @@ LEVERS: Final[dict[str, tuple[Lever, ...]]] = {
             Msg("科技人员", "S&T staff"),
             (("st_staff",), ("employees",)),
             Msg("科技人员占比", "S&T staff ratio"),
+            unit="人",
         ),
-        Lever("ip_class1", "count", Msg("Ⅰ类知识产权", "class-I IP")),
-        Lever("ip_class2", "count", Msg("Ⅱ类知识产权", "class-II IP")),
+        Lever("ip_class1", "count", Msg("Ⅰ类知识产权", "class-I IP"), unit="项"),
+        Lever("ip_class2", "count", Msg("Ⅱ类知识产权", "class-II IP"), unit="项"),
     ),
     "high_tech": (
         Lever(
@@ -149,6 +152,7 @@ LEVERS: Final[dict[str, tuple[Lever, ...]]] = {
             Msg("科技人员", "S&T staff"),
             (("st_staff",), ("employees",)),
             Msg("科技人员占比", "S&T staff ratio"),
+            unit="人",
         ),
         Lever(
             "high_tech_income",
@@ -174,6 +178,13 @@ _BOOL_LEVERS: Final[dict[str, tuple[tuple[str, bool, Msg], ...]]] = {
     ),
 }
 
+_COUNT_UNITS: Final = {
+    "employees": "人",
+    "st_staff": "人",
+    "rd_staff": "人",
+    "ip_class1": "项",
+    "ip_class2": "项",
+}
 _MONEY_LIMIT: Final = 10**14  # fen: 1万亿元
 _COUNT_LIMIT: Final = 10**6
 
@@ -266,7 +277,8 @@ def _lever_change(
 ) -> Change:
     col = prefix + lever.column
     amount = _yuan(delta) if lever.kind == "money" else None
-    what_zh = f"需增加{lever.label.zh} " + (_money(delta) if amount is not None else f"{delta}")
+    count_zh = f"{delta} {lever.unit}".rstrip()
+    what_zh = f"需增加{lever.label.zh} " + (_money(delta) if amount is not None else count_zh)
     what_en = (
         f"needs {_money(delta)} more {lever.label.en}"
         if amount is not None
@@ -321,8 +333,21 @@ def _qualification_changes(cond: Condition, row: Mapping[str, Any], res: Resolve
     for kind in cond.kinds:
         if cond.basis == "holds_or_meets" and kind in MEETS_STANDARDS:
             out.extend(_standard_changes(cond, kind, row, res))
-        else:
-            out.append(_obtain(cond, kind))
+            continue
+        change = _obtain(cond, kind)
+        if kind in MEETS_STANDARDS and ex.evaluate(meets_expr(kind), row, res) is True:
+            # It meets the standard on its facts: only the certificate / registration is missing.
+            change = Change(
+                condition=change.condition,
+                action="obtain",
+                field=change.field,
+                message=Msg(
+                    change.message.zh + "（按企业数据已符合认定标准，可申请认定/入库）",
+                    change.message.en + " (it meets the standard on its facts: apply for it)",
+                ),
+                distance=Decimal("0.5"),
+            )
+        out.append(change)
     return out
 
 
@@ -377,6 +402,7 @@ def _fact_changes(cond: Condition, row: Mapping[str, Any], res: Resolver) -> lis
     kind, label = FACTS[column]
     money = kind == "money"
     shown = _money(delta) if money else str(delta)
+    shown_zh = shown if money else f"{delta} {_COUNT_UNITS.get(column, '')}".rstrip()
     if current is None:
         before = row[f"fact__{column}"]
         current = _money(before) if money else str(before)
@@ -389,7 +415,7 @@ def _fact_changes(cond: Condition, row: Mapping[str, Any], res: Resolver) -> lis
             action=action,  # type: ignore[arg-type]
             field=column,
             message=Msg(
-                f"{cond.label.zh}：{current} → {target}，需{verb_zh}{label.zh} {shown}（其他数据不变）",
+                f"{cond.label.zh}：{current} → {target}，需{verb_zh}{label.zh} {shown_zh}（其他数据不变）",
                 f"{cond.label.en}: {current} → {target} needs {shown} {verb_en} {label.en} "
                 "(other facts unchanged)",
             ),
