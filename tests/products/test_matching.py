@@ -417,3 +417,36 @@ def test_held_only_qualification_that_the_facts_already_meet_comes_first(registr
     assert first.field == "holds_tech_sme" and first.distance == Decimal("0.5")
     assert first.message.en.endswith("(it meets the standard on its facts: apply for it)")
     assert all(c.distance == 1 for c in relending.closest_changes[1:])
+
+
+class _Release:
+    """A release-like view: the snapshot tables of a database as Arrow (``ReleaseView.table``)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        from kechuang.storage import Base
+        from kechuang.storage.release_export import read_table
+
+        engine = create_engine(url)
+        names = ("enterprise", "enterprise_year", "qualification", "patent", "patent_owner")
+        self.tables = {n: read_table(engine, Base.metadata.tables[n]) for n in names}
+        engine.dispose()
+
+    def table(self, name: str) -> Any:
+        return self.tables[name]  # patent_event missing: a KeyError, left empty
+
+
+def test_a_release_matches_as_the_registry_it_froze(registry: str) -> None:
+    from kechuang.products.matching import release_table
+
+    release = _Release(registry)
+    table = release_table(release=release, as_of=AS_OF)
+    from_release = match_product(table=table, product_key="sh_performance_loan", as_of=AS_OF)
+    with unit_of_work(registry) as session:
+        from_registry = match_product(
+            session=session, product_key="sh_performance_loan", as_of=AS_OF
+        )
+    assert from_release.tiers() == from_registry.tiers()
+    assert from_release.by_district == from_registry.by_district
+    assert table.num_rows == 6

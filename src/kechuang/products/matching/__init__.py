@@ -12,6 +12,8 @@ from kechuang.products.matching.population import (
     CityMatch,
     match_product,
     population_table,
+    profiles_table,
+    release_table,
     write_outreach_xlsx,
 )
 from kechuang.products.matching.service import (
@@ -36,5 +38,7 @@ __all__ = [
     "match_profile",
     "match_subject",
     "population_table",
+    "profiles_table",
+    "release_table",
     "write_outreach_xlsx",
 ]

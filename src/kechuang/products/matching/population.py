@@ -37,6 +37,7 @@ __all__ = [
     "match_product",
     "population_table",
     "profiles_table",
+    "release_table",
     "write_outreach_xlsx",
 ]
 
@@ -161,6 +162,67 @@ def population_table(
     )
     subjects = registry_subjects(session=session, as_of=as_of, standards=stds)
     return rows_to_arrow(subjects, columns_for(stds))
+
+
+RELEASE_TABLES: Final = (
+    "enterprise",
+    "enterprise_year",
+    "qualification",
+    "patent",
+    "patent_owner",
+    "patent_event",
+)
+"""Snapshot tables a release must hold for product matching (the IP ones may be absent)."""
+
+
+def release_table(*, release: Any, as_of: dt.date, chunk: int = 20_000) -> Any:
+    """The match table (Arrow) of a statistical release's registry snapshot.
+
+    ``release`` is anything with ``table(name) -> pyarrow.Table`` (the ``ReleaseView`` of
+    :mod:`kechuang.indicators.model`). The snapshot tables are loaded into a private in-memory
+    SQLite database with the registry's own schema and the facts are built by the same code that
+    reads the operational registry (:func:`population_table`), so a release and the registry it
+    froze match identically. Tables the release lacks (e.g. no IP snapshot) stay empty.
+
+    Raises:
+        ValidationError: the release holds no ``enterprise`` table.
+    """
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.orm import Session as OrmSession
+    from sqlalchemy.pool import StaticPool
+
+    import kechuang.ip.models  # noqa: F401 - registers the IP tables in the metadata
+    import kechuang.registry.models  # noqa: F401
+    from kechuang.storage import Base
+
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    tables = [Base.metadata.tables[name] for name in RELEASE_TABLES]
+    Base.metadata.create_all(engine, tables=tables)
+    try:
+        with OrmSession(engine) as session:
+            for table in tables:
+                try:
+                    arrow = release.table(table.name)
+                except (KeyError, FileNotFoundError, LookupError):
+                    if table.name == "enterprise":
+                        raise ValidationError(
+                            Msg(
+                                "统计发布中没有企业表（enterprise）",
+                                "the release holds no enterprise table",
+                            ),
+                            code="match.release",
+                        ) from None
+                    continue
+                names = [c.name for c in table.columns if c.name in arrow.column_names]
+                arrow = arrow.select(names)
+                for start in range(0, arrow.num_rows, chunk):
+                    rows = arrow.slice(start, chunk).to_pylist()
+                    if rows:
+                        session.execute(insert(table), rows)
+            session.flush()
+            return population_table(session=session, as_of=as_of)
+    finally:
+        engine.dispose()
 
 
 def profiles_table(profiles: Sequence[Mapping[str, Any]], *, as_of: dt.date) -> Any:
