@@ -191,7 +191,7 @@ def release_table(*, release: Any, as_of: dt.date, chunk: int = 20_000) -> Any:
     from sqlalchemy.orm import Session as OrmSession
     from sqlalchemy.pool import StaticPool
 
-    import kechuang.ip.models  # noqa: F401 - registers the IP tables in the metadata
+    import kechuang.ip.models  # registers the IP tables in the metadata
     import kechuang.registry.models  # noqa: F401
     from kechuang.storage import Base
 
