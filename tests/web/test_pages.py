@@ -1,0 +1,205 @@
+"""Every page for the roles that use it (in-process client): login, language, CSRF, scoping, the
+main writes through the domain services with the user as actor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from kechuang.storage import audit
+from kechuang.storage.db import unit_of_work
+from tests.api.client import TestClient
+from tests.web.conftest import WebWorld, web_app
+from tests.web.world import APPLICATION, PASSWORD
+
+
+@pytest.fixture(scope="module")
+def app_client(web_world: WebWorld) -> Iterator[TestClient]:
+    with TestClient(web_app(web_world.url), follow_redirects=False) as c:
+        yield c
+
+
+def sign_in(client: TestClient, username: str) -> str:
+    """Sign in through the form; returns the CSRF token of the session."""
+    client.cookies.clear()
+    r = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "next": "/dashboard"}
+    )
+    assert r.status_code == 303, r.text
+    page = client.get("/dashboard")
+    assert page.status_code == 200, page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return token.group(1)
+
+
+def test_pages_need_login_and_come_back(app_client: TestClient) -> None:
+    app_client.cookies.clear()
+    r = app_client.get("/bank?status=submitted")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=%2Fbank%3Fstatus%3Dsubmitted"
+    bad = app_client.post("/login", data={"username": "bank_a", "password": "wrong password"})
+    assert bad.status_code == 401
+    assert "用户名或密码错误" in bad.text
+    ok = app_client.post(
+        "/login", data={"username": "bank_a", "password": PASSWORD, "next": "/bank"}
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == "/bank"
+    assert "kechuang_session" in ok.cookies
+
+
+def test_chinese_by_default_english_switch(app_client: TestClient) -> None:
+    sign_in(app_client, "gov")
+    zh = app_client.get("/dashboard")
+    assert "仪表盘" in zh.text and "统计发布" in zh.text
+    en = app_client.get("/dashboard?lang=en")
+    assert "Dashboard" in en.text and "仪表盘" not in en.text
+    # the choice sticks (cookie)
+    assert "Releases" in app_client.get("/office/releases").text
+    app_client.get("/dashboard?lang=zh")
+
+
+@pytest.mark.parametrize(
+    ("username", "pages", "forbidden"),
+    [
+        (
+            "gov",
+            [
+                "/dashboard",
+                "/office/registry",
+                "/office/standards",
+                "/office/products",
+                "/office/approvals",
+                "/office/releases",
+                "/admin/users",
+                "/admin/audit",
+                "/bank",
+                "/insurance",
+                "/funds",
+                "/selfcheck",
+            ],
+            [],
+        ),
+        (
+            "prog",
+            ["/office/standards/tech_sme", "/office/approvals", "/office/releases"],
+            ["/admin/users"],
+        ),
+        (
+            "bank_a",
+            ["/bank", "/selfcheck", "/dashboard"],
+            ["/office/registry", "/admin/audit", "/funds"],
+        ),
+        ("ins_a", ["/insurance"], ["/bank"]),
+        ("fm_a", ["/funds"], ["/insurance"]),
+        ("ent_a", ["/selfcheck", "/dashboard", "/bank"], ["/office/approvals", "/funds"]),
+        ("aud", ["/admin/audit", "/admin/users", "/office/approvals"], []),
+    ],
+)
+def test_role_pages(
+    app_client: TestClient, username: str, pages: list[str], forbidden: list[str]
+) -> None:
+    sign_in(app_client, username)
+    for page in pages:
+        r = app_client.get(page)
+        assert r.status_code == 200, (page, r.text[:2000])
+    for page in forbidden:
+        r = app_client.get(page)
+        assert r.status_code == 403, (page, r.status_code)
+        assert "无权限" in r.text
+
+
+def test_bank_sees_only_its_own_rows(app_client: TestClient, web_world: WebWorld) -> None:
+    sign_in(app_client, "bank_a")
+    page = app_client.get("/bank").text
+    assert "APP-A-0001" in page and "LN-A-0001" in page
+    assert "APP-B-0001" not in page and "LN-B-0001" not in page
+    # another bank's loan cannot be touched even with a valid form
+    token = sign_in(app_client, "bank_a")
+    r = app_client.post(
+        "/bank/loans/LN-B-0001/repay",
+        data={"csrf_token": token, "principal": "1", "interest": "0", "on": "2024-02-01"},
+    )
+    assert r.status_code == 403
+
+
+def test_forms_need_the_csrf_token(app_client: TestClient) -> None:
+    sign_in(app_client, "bank_a")
+    r = app_client.post(
+        f"/bank/applications/{APPLICATION}/reject", data={"reason": "x", "csrf_token": "forged"}
+    )
+    assert r.status_code == 403
+    assert "CSRF" in r.text
+
+
+def test_registry_edit_is_audited_with_history(app_client: TestClient, web_world: WebWorld) -> None:
+    token = sign_in(app_client, "prog")
+    uscc = web_world.side.uscc
+    page = app_client.get(f"/office/registry/{uscc}").text
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    r = app_client.post(
+        f"/office/registry/{uscc}",
+        data={
+            "csrf_token": token,
+            "version": version.group(1),
+            "address": "上海市浦东新区网页路 1 号",
+        },
+    )
+    assert r.status_code == 303
+    after = app_client.get(f"/office/registry/{uscc}").text
+    assert "网页路" in after and "prog" in after  # history names the actor
+    # a stale version is refused and shown
+    stale = app_client.post(
+        f"/office/registry/{uscc}",
+        data={"csrf_token": token, "version": version.group(1), "address": "again"},
+    )
+    assert stale.status_code == 303
+    assert "刷新" in app_client.get(f"/office/registry/{uscc}").text
+    with unit_of_work(web_world.url) as s:
+        rows = audit.list_(session=s, actor="prog", table_name="enterprise")
+        assert rows and rows[0].actor_role == "programme_officer"
+
+
+def test_bank_import_reports_rows(app_client: TestClient) -> None:
+    token = sign_in(app_client, "bank_a")
+    bad = "loan_no,contract_no,amount\nLN-X,NO-SUCH,abc\n"
+    r = app_client.post(
+        "/bank/import",
+        data={"csrf_token": token, "kind": "loans"},
+        files={"file": ("loans-2024-06.csv", bad.encode(), "text/csv")},
+    )
+    assert r.status_code == 422
+    assert 'data-testid="import-issues"' in r.text
+    assert "loans-2024-06.csv" in r.text
+
+
+def test_whatif_and_selfcheck_profile(app_client: TestClient) -> None:
+    token = sign_in(app_client, "prog")
+    r = app_client.post(
+        "/office/standards/tech_sme/whatif",
+        data={
+            "csrf_token": token,
+            "parameter": "tech_sme.scoring.pass_mark",
+            "value": "50",
+            "as_of": "2024-06-30",
+        },
+    )
+    assert r.status_code == 200, r.text[:3000]
+    assert 'data-testid="whatif-result"' in r.text
+    p = app_client.post(
+        "/selfcheck/profile",
+        data={
+            "csrf_token": token,
+            "name": "试算企业",
+            "district_code": "310115",
+            "employees": "50",
+            "revenue": "20000000",
+            "q_tech_sme": "1",
+            "as_of": "2024-06-30",
+        },
+    )
+    assert p.status_code == 200, p.text[:3000]
+    assert 'data-testid="products"' in p.text
