@@ -14,6 +14,8 @@ from tests.api.client import TestClient
 from tests.web.conftest import WebWorld, web_app
 from tests.web.world import APPLICATION, PASSWORD
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def app_client(web_world: WebWorld) -> Iterator[TestClient]:
@@ -203,3 +205,32 @@ def test_whatif_and_selfcheck_profile(app_client: TestClient) -> None:
     )
     assert p.status_code == 200, p.text[:3000]
     assert 'data-testid="products"' in p.text
+
+
+def test_drill_down_is_for_city_wide_roles(app_client: TestClient, web_world: WebWorld) -> None:
+    sign_in(app_client, "gov")
+    rid = web_world.release_id
+    dash = app_client.get(f"/dashboard?release={rid}")
+    assert 'data-testid="indicators"' in dash.text and "科创助力贷授信企业数" in dash.text
+    r = app_client.get(f"/dashboard/{rid}/sh_boost_loan_enterprises")
+    assert r.status_code == 200, r.text[:2000]
+    assert 'data-testid="records"' in r.text
+    assert "GC-A-0001" in r.text or "GC-B-0001" in r.text
+    sign_in(app_client, "bank_a")
+    assert app_client.get(f"/dashboard/{rid}/sh_boost_loan_enterprises").status_code == 403
+    assert app_client.get("/dashboard?release=no-such").status_code == 404
+
+
+def test_kechuang_serve_mounts_the_pages(
+    web_world: WebWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kechuang.cli.serve import asgi_app
+
+    monkeypatch.setenv("KECHUANG_DATABASE_URL", web_world.url)
+    with TestClient(asgi_app(), follow_redirects=False) as c:  # type: ignore[arg-type]
+        assert c.get("/login").status_code == 200
+        assert c.get("/").headers["location"] == "/dashboard"
+        js = c.get("/static/vendor/echarts.min.js")
+        assert js.status_code == 200 and len(js.content) > 100_000
+        assert c.get("/static/vendor/htmx.min.js").status_code == 200
+        assert c.get("/api/v1/health").json()["status"] == "ok"

@@ -33,7 +33,7 @@ from kechuang.auth.errors import AuthenticationFailed
 from kechuang.auth.service import Principal
 from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Lang, Msg
-from kechuang.core.money import format_amount
+from kechuang.core.money import format_yuan
 from kechuang.core.periods import today
 
 LANG_COOKIE: Final = "kechuang_lang"
@@ -86,10 +86,10 @@ def remember_lang(request: Request, response: Response) -> None:
 
 
 def fmt_money(value: Any, lang: Lang) -> str:
-    """An amount in 元 for a table cell (万元 / 亿元 in Chinese, with the exact value kept)."""
+    """An amount in 元 for a table cell, exact to the fen (``¥1,234,567.89``)."""
     if value is None or value == "":
         return "—"
-    return format_amount(Decimal(str(value)), "yuan", lang=lang)
+    return format_yuan(Decimal(str(value)))
 
 
 def fmt_pct(value: Any) -> str:

@@ -78,7 +78,7 @@ def dashboard(ctx: PageCtx, release: str | None = None) -> Response:
     if chosen is not None:
         opened = ctx.get(lambda: open_release(chosen.release_id))
         values = {v.key: v for v in opened.values(chosen.year)}
-        by_group: dict[str, list[dict[str, Any]]] = {}
+        by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in sorted(opened.definitions, key=lambda d: (d.section, d.order, d.key)):
             v = values.get(d.key)
             unit = d.unit_en if ctx.lang == "en" else d.unit_zh
@@ -96,7 +96,7 @@ def dashboard(ctx: PageCtx, release: str | None = None) -> Response:
             rows.append(row)
             if v is not None and v.value is not None and not d.external:
                 div = SCALES[d.scale]
-                by_group.setdefault(d.group, []).append(
+                by_group.setdefault((d.group, unit), []).append(
                     {
                         "label": row["label"],
                         "unit": unit,
@@ -104,11 +104,11 @@ def dashboard(ctx: PageCtx, release: str | None = None) -> Response:
                         "previous": None if v.previous is None else float(v.previous / div),
                     }
                 )
-        for group, items in by_group.items():
+        for n, ((group, unit), items) in enumerate(by_group.items()):
             charts.append(
                 {
-                    "id": f"chart-{group}",
-                    "title": ctx.m(GROUPS.get(group, Msg(group, group))),
+                    "id": f"chart-{n}",
+                    "title": f"{ctx.m(GROUPS.get(group, Msg(group, group)))}（{unit}）",
                     "items": items[:12],
                     "year": chosen.year,
                 }
