@@ -120,7 +120,7 @@ def test_english_chapter() -> None:
     text = _text(build_chapter(FakeRelease(), lang="en"))
     assert "7.1 The sci-tech finance service system keeps improving" in text
     assert "Sci-tech enterprises with loans: 29,900 enterprises, up 49.99% on the year" in text
-    assert "CNY 1,048.63 billion" in text
+    assert "CNY 1,048.631 billion" in text
     assert "the Shanghai–Suzhou cluster ranked 5th, up 1 on the previous year." in text
     assert "Set up the Sci-Tech Finance Alliance" in text
 

@@ -42,13 +42,13 @@ def _def(unit: str, unit_zh: str, unit_en: str, scale: Scale, decimals: int) -> 
             _def("yuan", "亿元", "100 million yuan", "yi", 2),
             "1048631000000",
             "10486.31 亿元",
-            "CNY 1,048.63 billion",
+            "CNY 1,048.631 billion",
         ),
         (
             _def("yuan", "亿元", "100 million yuan", "yi", 2),
             "475647000000",
             "4756.47 亿元",
-            "CNY 475.65 billion",
+            "CNY 475.647 billion",
         ),
         # the seed prints money without trailing zeros: "45 亿元", "2937.6 万元"
         (
@@ -61,7 +61,7 @@ def _def(unit: str, unit_zh: str, unit_en: str, scale: Scale, decimals: int) -> 
             _def("yuan", "万元", "10 thousand yuan", "wan_yuan", 1),
             "29376000",
             "2937.6 万元",
-            "CNY 29.4 million",
+            "CNY 29.376 million",
         ),
         (
             _def("yuan", "万亿元", "trillion yuan", "wan_yi", 2),

@@ -452,6 +452,14 @@ class _Builder:
         ends = (":",) if self.lang == "en" else _PRODUCT_END
         cut = max(common.rfind(c) + 1 for c in ends)
         prefixes = [common[:cut]] if cut >= 2 else []
+        if self.lang == "en" and labels and ":" in labels[0]:
+            # "High-tech enterprise loan: amount granted" after "High-tech enterprise loan: …"
+            prefixes.append(labels[0][: labels[0].index(":") + 1])
+        if len(common) >= 4 and all(
+            len(label) > len(common) and label[len(common)] in " (（:：" for label in labels
+        ):
+            # "High-tech enterprise loan (SMEs): …" → "(SMEs): …" → "SMEs: …"
+            prefixes.append(common)
         name = self.products.get(product_key or "", "")
         prefixes += [n for n in (name, re.sub(r"[（(][^）)]*[）)]", "", name).strip()) if n]
         return prefixes

@@ -69,9 +69,7 @@ def format_value(
     sep = " " if space else ""
     if definition.unit == "yuan":
         if lang == "en":
-            return format_amount(
-                value, _ZH_MONEY_UNIT[definition.scale], decimals=definition.decimals, lang="en"
-            )
+            return _english_money(value, definition.scale, definition.decimals)
         unit = definition.unit_zh or _ZH_MONEY_UNIT[definition.scale]
         number = format_number(
             value / SCALE_FACTOR[definition.scale], decimals=definition.decimals, strip_zeros=True
@@ -91,6 +89,25 @@ def format_value(
         return f"{number} {definition.unit_en}".rstrip()
     number = format_number(scaled, decimals=definition.decimals)
     return f"{number}{sep}{definition.unit_zh}".rstrip()
+
+
+_ZH_EXPONENT: dict[Scale, int] = {"one": 0, "wan": 4, "wan_yuan": 4, "yi": 8, "wan_yi": 12}
+_EN_SCALES: tuple[tuple[str, int], ...] = (("trillion", 12), ("billion", 9), ("million", 6))
+
+
+def _english_money(value: Decimal, scale: Scale, decimals: int) -> str:
+    """Money in CNY million / billion / trillion at the precision the Chinese figure shows
+    (859 亿元 → CNY 85.9 billion; 0.99 亿元 → CNY 99 million; 2937.6 万元 → CNY 29.376 million)."""
+    last_digit = _ZH_EXPONENT[scale] - decimals  # power of ten of the last digit printed in zh
+    name, exponent = "million", 6
+    for candidate, exp in _EN_SCALES[:-1]:
+        # the English unit of the Chinese one's rank (亿 → billion) or smaller, never larger
+        if exp <= _ZH_EXPONENT[scale] + 1 and abs(value) >= Decimal(10) ** exp:
+            name, exponent = candidate, exp
+            break
+    return format_amount(
+        value, name, decimals=max(exponent - last_digit, 0), strip_zeros=True, lang="en"
+    )
 
 
 def format_yoy(ratio: Decimal) -> str:
