@@ -24,8 +24,10 @@ from fastapi.routing import APIRoute
 from kechuang.api import create_app
 from kechuang.api.deps import PUBLIC, Authorize
 from kechuang.api.routes import ROUTERS
+from kechuang.api.settings import Settings
 from kechuang.auth import policy
 from kechuang.auth.enums import ORG_KIND, Role
+from kechuang.indicators.releases import create_release
 from kechuang.migrations import upgrade
 from kechuang.storage.db import reset_engines
 from kechuang.storage.db import sqlite_url as make_sqlite_url
@@ -49,7 +51,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = make_sqlite_url(tmp_path_factory.mktemp("matrix") / "matrix.db")
     upgrade(url)
     a, b = build(url)
-    app = create_app(url)
+    releases = tmp_path_factory.mktemp("releases")
+    create_release(url=url, year=2024, root=releases, synthetic=True)
+    app = create_app(url, Settings(database_url=url, releases_root=str(releases)))
     with TestClient(app) as client:
         headers = {}
         for role, username in USERS.items():
@@ -158,6 +162,8 @@ def _params(w: World, side: Side, path: str) -> dict[str, str]:
         "kind": "",  # filled per route below
         "username": "victim",
         "token_id": "999999",
+        "release_id": "2024-r1",
+        "approval_id": "1",
     }
 
 
@@ -216,6 +222,8 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
         ("POST", "/credit/claims/{claim_no}/approve"): {"on": "2024-07-20"},
         ("POST", "/credit/claims/{claim_no}/pay"): {"on": "2024-07-25"},
         ("POST", "/insurance/subsidies/{subsidy_no}/approve"): {"on": "2024-03-20"},
+        ("POST", "/products/match"): {"as_of": "2024-06-30", "profile": {"employees": 100}},
+        ("POST", "/releases"): {"year": 2024, "synthetic": True},
         ("POST", "/insurance/subsidies/{subsidy_no}/pay"): {
             "on": "2024-03-25",
             "payment_ref": "PV1",
@@ -226,7 +234,9 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
         spec["json"] = bodies[key]
     elif "/imports/" in path:
         spec["files"] = {"file": CSV}
-    elif method in {"POST", "PATCH", "PUT"} and not path.endswith(("/logout", "/disable")):
+    elif method in {"POST", "PATCH", "PUT"} and not path.endswith(
+        ("/logout", "/disable", "/publish", "/approve", "/reject")
+    ):
         raise KeyError(f"no sample body for {method} {path}")
     return spec
 

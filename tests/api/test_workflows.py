@@ -12,6 +12,7 @@ from kechuang.api import create_app
 from kechuang.auth.enums import ApprovalKind, ApprovalStatus
 from kechuang.auth.models import Approval
 from kechuang.core.errors import ImportRejected
+from kechuang.indicators.releases import create_release, open_release
 from kechuang.registry.imports import import_file
 from kechuang.registry.models import Enterprise
 from kechuang.storage.audit import AuditLog
@@ -186,3 +187,70 @@ def test_pagination_and_consistent_errors(world: tuple[TestClient, Side, Side, s
     assert body.status_code == 422
     fields = {d["field"] for d in body.json()["details"]}
     assert {"body.uscc", "body.name"} <= fields
+
+
+@pytest.mark.slow
+def test_release_publication_needs_a_second_administrator(
+    world: tuple[TestClient, Side, Side, str],
+) -> None:
+    client, _a, _b, url = world
+    m = create_release(url=url, year=2024, synthetic=True)
+    prog, prog2, gov = auth(client, "prog"), auth(client, "prog2"), auth(client, "gov")
+    assert (
+        client.get(f"/api/v1/releases/{m.release_id}", headers=auth(client, "ent_a")).status_code
+        == 200
+    )
+    asked = client.post(f"/api/v1/releases/{m.release_id}/publish", headers=prog)
+    assert asked.status_code == 202, asked.text
+    approval = asked.json()["approval_id"]
+    again = client.post(f"/api/v1/releases/{m.release_id}/publish", headers=gov)
+    assert again.status_code == 409  # one pending request per release
+    same = client.post(f"/api/v1/approvals/{approval}/approve", headers=prog)
+    assert (same.status_code, same.json()["code"]) == (409, "maker_checker")
+    wrong_role = client.post(f"/api/v1/approvals/{approval}/approve", headers=prog2)
+    assert (wrong_role.status_code, wrong_role.json()["code"]) == (403, "approval.role")
+    assert open_release(m.release_id).manifest.status == "draft"
+    ok = client.post(f"/api/v1/approvals/{approval}/approve", headers=gov)
+    assert ok.status_code == 200, ok.text
+    assert (ok.json()["status"], ok.json()["requested_by"], ok.json()["decided_by"]) == (
+        "approved",
+        "prog",
+        "gov",
+    )
+    published = open_release(m.release_id).manifest
+    assert (published.status, published.published_by) == ("published", "prog / gov")
+    verify = client.get(f"/api/v1/releases/{m.release_id}/verify", headers=auth(client, "aud"))
+    assert verify.json()["ok"] is True
+    html = client.get(f"/api/v1/releases/{m.release_id}/report?format=html&lang=en", headers=gov)
+    assert html.status_code == 200
+    assert html.headers["content-type"].startswith("text/html")
+
+
+def test_enterprise_self_check_and_matching_only_for_itself(
+    world: tuple[TestClient, Side, Side, str],
+) -> None:
+    client, a, b, _url = world
+    ent = auth(client, "ent_a")
+    own = client.get(f"/api/v1/standards/tech_sme/evaluate/{a.uscc}?as_of=2024-06-30", headers=ent)
+    assert own.status_code == 200, own.text
+    assert own.json()["checks"]
+    assert (
+        client.get(f"/api/v1/standards/tech_sme/evaluate/{b.uscc}", headers=ent).status_code == 403
+    )
+    matches = client.get(f"/api/v1/products/match/{a.uscc}?as_of=2024-06-30", headers=ent)
+    assert matches.status_code == 200, matches.text
+    assert {m["outcome"] for m in matches.json()} <= {"eligible", "not_eligible", "undetermined"}
+    assert client.get(f"/api/v1/products/match/{b.uscc}", headers=ent).status_code == 403
+    # an enterprise applies for itself, not for another
+    body = {
+        "application_no": "APP-SELF-1",
+        "uscc": a.uscc,
+        "bank_code": a.bank,
+        "product_key": "sh_boost_loan",
+        "requested_amount": "300000.00",
+        "requested_term_months": 12,
+        "applied_on": "2024-07-01",
+    }
+    assert client.post("/api/v1/credit/applications", json=body, headers=ent).status_code == 201
+    foreign = {**body, "application_no": "APP-SELF-2", "uscc": b.uscc}
+    assert client.post("/api/v1/credit/applications", json=foreign, headers=ent).status_code == 403

@@ -28,6 +28,8 @@ class Settings:
         login_window: throttling window (``KECHUANG_LOGIN_WINDOW_MINUTES``, 15).
         max_upload_bytes: largest accepted import file (``KECHUANG_MAX_UPLOAD_MB``, 50).
         trusted_hosts: unused placeholder for deployments behind a proxy.
+        releases_root: folder of statistical releases (default ``KECHUANG_RELEASES_DIR`` or
+            ``$KECHUANG_HOME/releases``).
     """
 
     database_url: str | None = None
@@ -38,6 +40,7 @@ class Settings:
     login_window: dt.timedelta = dt.timedelta(minutes=15)
     max_upload_bytes: int = 50 * 1024 * 1024
     trusted_hosts: tuple[str, ...] = field(default_factory=tuple)
+    releases_root: str | None = None
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:

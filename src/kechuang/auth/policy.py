@@ -66,6 +66,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("auth.user", "admin"): frozenset({G}),
     ("audit", "read"): frozenset({G, A}),
     ("approval", "read"): frozenset({G, P, A}),
+    ("approval", "approve"): frozenset({G, P}),
     ("dashboard", "read"): EVERYONE,
     # registry
     ("registry.enterprise", "read"): EVERYONE,
@@ -81,11 +82,13 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     # products
     ("products.product", "read"): EVERYONE,
     ("products.matching", "read"): EVERYONE,
+    ("products.outreach", "read"): CITY,
     # credit
     ("credit.application", "read"): CITY | {BANK, ENT},
-    ("credit.application", "write"): frozenset({BANK}),
+    ("credit.application", "write"): frozenset({BANK, ENT}),
     ("credit.grant", "read"): CITY | {BANK, ENT},
     ("credit.loan", "read"): CITY | {BANK, ENT},
+    ("credit.loan", "write"): frozenset({BANK}),
     ("credit.claim", "read"): CITY | {BANK},
     ("credit.claim", "write"): frozenset({BANK}),
     ("credit.claim", "approve"): frozenset({G, P}),
@@ -192,6 +195,7 @@ SCOPES: dict[str, ScopeRule] = {
     "registry.enterprise": ScopeRule(Enterprise, enterprise=lambda e: Enterprise.id == e),
     "registry.institution": ScopeRule(Institution),
     "standards.evaluation": ScopeRule(Enterprise, enterprise=lambda e: Enterprise.id == e),
+    "products.matching": ScopeRule(Enterprise, enterprise=lambda e: Enterprise.id == e),
     "credit.application": ScopeRule(
         CreditApplication,
         institution=lambda b: CreditApplication.bank_id == b,

@@ -14,6 +14,7 @@ from kechuang.api.routes import (
     ip,
     products,
     registry,
+    releases,
     standards,
 )
 
@@ -27,5 +28,6 @@ ROUTERS: list[APIRouter] = [
     insurance.router,
     funds.router,
     ip.router,
+    releases.router,
     approvals.router,
 ]

@@ -95,8 +95,8 @@ def submit_application(
     body: ApplicationCreate,
     scoped: Annotated[Scoped, authorize("credit.application", "write")],
 ) -> ApplicationRead:
-    """Record an application received by the caller's bank."""
-    scoped.require_own(institution=body.bank_code)
+    """Record an application: a bank records one it received, an enterprise applies itself."""
+    scoped.require_own(institution=body.bank_code, enterprise=body.uscc)
     app = credit_service.submit_application(
         session=scoped.session, application_in=body, actor=scoped.actor
     )

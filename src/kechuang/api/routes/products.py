@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
 from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, page_of_list
-from kechuang.products import catalog
+from kechuang.core.periods import today
+from kechuang.products import catalog, matching
 from kechuang.products.schemas import ProductKind
+from kechuang.registry import service as registry_service
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -37,6 +40,52 @@ def list_products(
         else catalog.products(as_of=as_of, kind=kind)
     )
     return page_of_list([_product(p) for p in items], page)
+
+
+@router.get("/match/{uscc}", response_model=list[dict[str, Any]])
+def match_enterprise(
+    uscc: Annotated[str, Path(min_length=1, max_length=40)],
+    scoped: Annotated[Scoped, authorize("products.matching", "read")],
+    as_of: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Which products fit the enterprise, why or why not, and the closest changes that would
+    make it eligible (an enterprise may match only itself)."""
+    ent = registry_service.get_by_uscc(session=scoped.session, uscc=uscc)
+    scoped.check(ent)
+    return [
+        m.to_json()
+        for m in matching.match_enterprise(
+            session=scoped.session, uscc=ent.uscc, as_of=as_of or today()
+        )
+    ]
+
+
+class ProfileIn(BaseModel):
+    """An ad-hoc profile (fields as in the standards' profiles, money in 元)."""
+
+    as_of: dt.date
+    profile: dict[str, str | int | bool | None] = Field(max_length=200)
+
+
+@router.post("/match", response_model=list[dict[str, Any]])
+def match_profile(
+    body: ProfileIn, _scoped: Annotated[Scoped, authorize("products.matching", "read")]
+) -> list[dict[str, Any]]:
+    """Match a profile typed into a form (nothing is stored)."""
+    return [m.to_json() for m in matching.match_profile(profile=body.profile, as_of=body.as_of)]
+
+
+@router.get("/{key}/outreach", response_model=dict[str, Any])
+def outreach(
+    key: Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$")],
+    scoped: Annotated[Scoped, authorize("products.outreach", "read")],
+    as_of: dt.date | None = None,
+    limit: Annotated[int, Query(ge=0, le=10_000)] = 200,
+) -> dict[str, Any]:
+    """One product against every registry enterprise: counts by tier, district and industry, and
+    the enterprises (eligible and near-eligible first)."""
+    result = matching.match_product(session=scoped.session, product_key=key, as_of=as_of or today())
+    return result.as_dict(limit=limit)
 
 
 @router.get("/{key}", response_model=dict[str, Any])
