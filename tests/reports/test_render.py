@@ -106,6 +106,7 @@ def test_xlsx_is_one_tidy_table_with_definitions(tmp_path: Path) -> None:
     assert any("合成" in str(r[0]) for r in about)
 
 
+@pytest.mark.slow
 def test_pdf_embeds_cjk_fonts_and_holds_headings_and_figures(tmp_path: Path) -> None:
     out = render(FakeRelease(), fmt="pdf", lang="zh", out=tmp_path / "r.pdf")
     assert out.read_bytes().startswith(b"%PDF")
