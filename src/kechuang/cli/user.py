@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sys
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -90,7 +91,7 @@ def list_cmd(
     """列出用户 / List users."""
     with unit_of_work(commit=False) as session:
         users = auth_service.list_users(session=session, role=_role(role) if role else None)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "username": u.username,
                 "role": u.role.value,
@@ -107,7 +108,9 @@ def list_cmd(
     for col in (t("用户名", "username"), t("角色", "role"), t("机构", "org"), t("启用", "active")):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["username"], r["role"], r["org"] or "", "✓" if r["active"] else "✗")
+        table.add_row(
+            str(r["username"]), str(r["role"]), r["org"] or "", "✓" if r["active"] else "✗"
+        )
     console.print(table)
 
 
