@@ -125,6 +125,14 @@ def demo(
         "--seed",
         help=t("随机种子（同一种子得到同一数据）", "random seed (same seed, same data)"),
     ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help=t(
+            "另经各领域服务独立重算头条指标并与发布核对（约多 1 分钟）",
+            "also recompute the headline figures through the domain services and compare (≈1 min)",
+        ),
+    ),
 ) -> None:
     """Build the calibrated demo (or, with ``-n``, the small registry demo)."""
     from kechuang.demo.run import run_calibrated_demo, run_demo
@@ -132,5 +140,5 @@ def demo(
     if enterprises is not None:
         run_demo(directory=directory, enterprises=enterprises, seed=seed)
         return
-    if not run_calibrated_demo(directory=directory, out=out, seed=seed):
+    if not run_calibrated_demo(directory=directory, out=out, seed=seed, check=check).ok:
         raise typer.Exit(1)

@@ -309,9 +309,7 @@ SEED_FIGURES: Final[tuple[Figure, ...]] = (
     ),
     Figure("startup_founder_districts", "创业责任险 试点区", _("6"), ONE, 0, "个区"),
     Figure("startup_founder_incubators", "创业责任险 孵化器", _("49"), ONE, 0, "家"),
-    Figure(
-        "sh_startup_founder_liability_enterprises", "创业责任险 初创企业", _("300"), ONE, 0, "家"
-    ),
+    Figure("startup_founder_enterprises", "创业责任险 初创企业", _("300"), ONE, 0, "家"),
     Figure("startup_founder_founders", "创业责任险 创业者", _("816"), ONE, 0, "位"),
     Figure(
         "startup_founder_sum_insured",

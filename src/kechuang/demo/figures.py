@@ -99,9 +99,10 @@ def _screen_ids(session: Session, key: str, on: dt.date) -> set[int]:
 def balances(session: Session, on: dt.date) -> dict[int, Decimal]:
     """Outstanding principal by enterprise at ``on`` (ledger events up to and including it)."""
     events: dict[int, list[Entry]] = defaultdict(list)
-    owner: dict[int, int] = dict(
-        session.execute(select(Loan.id, Loan.enterprise_id)).tuples().all()
-    )
+    owner: dict[int, int] = {
+        loan_id: enterprise_id
+        for loan_id, enterprise_id in session.execute(select(Loan.id, Loan.enterprise_id))
+    }
     stmt = select(LedgerEvent.loan_id, LedgerEvent.kind, LedgerEvent.event_date, LedgerEvent.amount)
     for loan_id, kind, day, amount in session.execute(stmt.where(LedgerEvent.event_date <= on)):
         events[loan_id].append(Entry(kind=kind, date=day, amount=amount))
@@ -188,7 +189,7 @@ def insurance_figures(session: Session, year: int) -> dict[str, Decimal]:
     out["startup_founder_incubators"] = Decimal(
         counting.incubators(session=session, line=sf, in_force_on=end).value
     )
-    out["sh_startup_founder_liability_enterprises"] = Decimal(
+    out["startup_founder_enterprises"] = Decimal(
         counting.distinct_insured(session=session, line=sf, in_force_on=end).value
     )
     fobj = counting.objects(session=session, line=sf, in_force_on=end)

@@ -11,6 +11,7 @@ from rich.panel import Panel
 
 from kechuang.cli.common import console, progress_bar, t
 from kechuang.core.periods import year_end
+from kechuang.demo.calibrated import DemoResult
 from kechuang.demo.samples import write_samples
 from kechuang.migrations import upgrade
 from kechuang.registry import service as registry_service
@@ -231,11 +232,11 @@ def _headline_table(result: Any) -> tuple[Any, bool]:
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     rows = headline(release or result.figures)
-    check = headline(result.figures) if release else rows
+    check = headline(result.figures) if release and result.figures else rows
     for row, own in zip(rows, check, strict=True):
         ok = row.ok and own.ok and row.value == own.value
         table.add_row(
-            f"{row.label} ({row.key})",
+            row.label,
             row.value,
             row.seed,
             row.yoy,
@@ -246,11 +247,13 @@ def _headline_table(result: Any) -> tuple[Any, bool]:
 
 
 def run_calibrated_demo(
-    *, directory: str | None = None, out: str | None = None, seed: int = 2023
-) -> bool:
-    """``kechuang demo``: the calibrated synthetic Shanghai, release and report; True if every
-    headline figure equals the seed's."""
-    import os
+    *, directory: str | None = None, out: str | None = None, seed: int = 2023, check: bool = False
+) -> DemoResult:
+    """``kechuang demo``: the calibrated synthetic Shanghai, its release and report.
+
+    ``result.ok`` is True when every headline figure of the release (and, with ``check``, of the
+    recomputation through the domain services) prints as the seed's figure.
+    """
     import time
     from collections.abc import Iterator
     from contextlib import contextmanager
@@ -277,13 +280,13 @@ def run_calibrated_demo(
     def log(line: str) -> None:
         console.print(f"[green]✓[/green] {line}")
 
-    result = build(root, seed=seed, progress=bar, log=log)
+    result = build(root, seed=seed, progress=bar, log=log, verify=check)
     releases_dir = root / "releases"
-    os.environ.setdefault("KECHUANG_RELEASES_DIR", str(releases_dir))
     release_and_report(result, out_dir, root=releases_dir, progress=bar)
     for s in result.steps[-2:]:
         log(f"{s.name}  {s.seconds:.1f}s  {s.detail}")
     table, ok = _headline_table(result)
+    result.ok = ok
     console.print(table)
     for path in result.report_files:
         console.print(f"  {path}")
@@ -300,4 +303,4 @@ def run_calibrated_demo(
         )
     )
     reset_engines()
-    return ok
+    return result

@@ -32,6 +32,7 @@ How the figures come out exactly (targets from :mod:`kechuang.demo.calibration`)
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -41,7 +42,6 @@ from pathlib import Path
 from typing import Final
 
 from kechuang.core.ids import USCC_CHARSET, make_patent_no, make_uscc
-from kechuang.core.tabular import write_csv
 from kechuang.demo.calibration import Calibration
 from kechuang.demo.samples import _DISTRICT_WEIGHTS, INSTITUTION_HEADERS
 from kechuang.registry.reference import districts
@@ -278,7 +278,7 @@ class _Gen:
             ],
             "startups": [
                 self.firm("micro", sci_tech=False, district=self.rng.choice(STARTUP_DISTRICTS))
-                for _ in range(cal.count("sh_startup_founder_liability_enterprises"))
+                for _ in range(cal.count("startup_founder_enterprises"))
             ],
         }
         return groups
@@ -801,8 +801,13 @@ def _ip_rows(
         acc += w
         cum.append(acc)
 
+    drawn: list[Firm] = []
+
     def owner() -> Firm:
-        return rng.choices(owners, cum_weights=cum)[0]
+        # Drawn in batches: one ``choices`` call per 50,000 owners instead of one per patent.
+        if not drawn:
+            drawn.extend(rng.choices(owners, cum_weights=cum, k=50_000))
+        return drawn.pop()
 
     g22 = cal.count("invention_patents_granted", 2022)
     g23 = cal.count("invention_patents_granted")
@@ -1564,7 +1569,12 @@ def generate(
     rows["funds.csv"] = (FUNDS_HEADERS, funds)
     rows["fund-commitments.csv"] = (COMMITMENT_HEADERS, commitments)
     for name, (headers, data) in rows.items():
-        write_csv(directory / name, headers, data, encoding="utf-8")
+        # Generated values are plain text and numbers (no user input to defuse): the stdlib
+        # writer is enough and much faster than core.tabular.write_csv for 900k rows.
+        with (directory / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(headers)
+            writer.writerows(data)
     plan = [
         ("registry", "institutions", "institutions.csv"),
         ("registry", "enterprises", "enterprises.csv"),
