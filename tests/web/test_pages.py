@@ -234,3 +234,25 @@ def test_kechuang_serve_mounts_the_pages(
         assert js.status_code == 200 and len(js.content) > 100_000
         assert c.get("/static/vendor/htmx.min.js").status_code == 200
         assert c.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_fund_manager_sees_its_fund_metrics(app_client: TestClient) -> None:
+    sign_in(app_client, "fm_a")
+    page = app_client.get("/funds?as_of=2024-12-31").text
+    assert "FUND-A" in page and "FUND-B" not in page
+    assert "¥10,000,000.00" in page and "¥4,000,000.00" in page and "¥1,000,000.00" in page
+    assert ">0.25x<" in page  # DPI = 1,000,000 / 4,000,000
+
+
+def test_insurer_sees_its_policies_with_shares(app_client: TestClient) -> None:
+    sign_in(app_client, "ins_a")
+    page = app_client.get("/insurance").text
+    assert "POL-A-0001" in page and "POL-B-0001" not in page
+    assert "INS-A 100.00%" in page and "主承保" in page
+
+
+def test_bad_numbers_come_back_as_messages(app_client: TestClient) -> None:
+    token = sign_in(app_client, "prog")
+    r = app_client.post("/office/releases", data={"csrf_token": token, "year": "twenty"})
+    assert r.status_code == 303
+    assert "输入无效" in app_client.get("/office/releases").text

@@ -13,6 +13,8 @@ from kechuang.auth import service as auth_service
 from kechuang.auth.enums import ApprovalKind, Role
 from kechuang.credit import service as credit_service
 from kechuang.credit.schemas import ApplicationCreate
+from kechuang.funds import service as funds_service
+from kechuang.funds.enums import DistributionType, InvestorType
 from kechuang.indicators.releases import create_release
 from kechuang.migrations import upgrade
 from kechuang.storage.db import unit_of_work
@@ -43,6 +45,34 @@ def build(url: str, releases: Path) -> tuple[api_world.Side, str]:
         )
         auth_service.create_user(
             session=session, username="gov2", password=PASSWORD, role=Role.GOV_ADMIN
+        )
+        fund = funds_service.get_by_code(session=session, code=a.fund_code)
+        funds_service.commit(
+            session=session,
+            fund=fund,
+            investor_key="LP-CITY",
+            investor_name="市引导基金",
+            investor_type=InvestorType.PUBLIC,
+            amount=Decimal("10000000.00"),
+            committed_on=dt.date(2022, 3, 1),
+            actor="seed",
+        )
+        funds_service.call_capital(
+            session=session,
+            fund=fund,
+            call_no="CALL-1",
+            call_date=dt.date(2022, 4, 1),
+            amount=Decimal("4000000.00"),
+            actor="seed",
+        )
+        funds_service.distribute(
+            session=session,
+            fund=fund,
+            dist_no="DIST-1",
+            dist_date=dt.date(2024, 6, 1),
+            dist_type=DistributionType.RETURN_OF_CAPITAL,
+            amount=Decimal("1000000.00"),
+            actor="seed",
         )
     manifest = create_release(url=url, year=YEAR, root=releases, synthetic=True)
     with unit_of_work(url) as session:

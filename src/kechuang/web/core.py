@@ -99,6 +99,13 @@ def fmt_pct(value: Any) -> str:
     return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.01'))}%"
 
 
+def fmt_multiple(value: Any) -> str:
+    """A fund multiple (DPI, TVPI) with two decimals: ``0.25x``."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'))}x"
+
+
 def label(value: Any, lang: Lang) -> str:
     """The bilingual label of an enum member (``LabelledEnum``), else the value."""
     lab = getattr(value, "label", None)
@@ -271,6 +278,12 @@ class Ctx:
         except KechuangError as exc:
             self.rollback()
             return redirect(back, flash=("error", exc.message, tuple(exc.issues)))
+        except (ValueError, ArithmeticError) as exc:  # a number or date typed wrongly
+            self.rollback()
+            text = str(exc).splitlines()[0][:200]
+            return redirect(
+                back, flash=("error", Msg(f"输入无效：{text}", f"invalid input: {text}"), ())
+            )
         if isinstance(result, Msg):
             ok = result
         return redirect(back, flash=("ok", ok, ()))
@@ -302,6 +315,7 @@ class Ctx:
                 flash=flash,
                 money=lambda v: fmt_money(v, self.lang),
                 pct=fmt_pct,
+                multiple=fmt_multiple,
                 lab=lambda v: label(v, self.lang),
                 url_with=self.url_with,
                 **values,
