@@ -329,7 +329,8 @@ def match_product(
                 Msg("需提供企业库会话或匹配表", "give a registry session or a match table"),
                 code="match.no_population",
             )
-        table = population_table(session=session, as_of=as_of)
+        # only the standards this product's conditions read are built from the registry
+        table = population_table(session=session, as_of=as_of, standards=sorted(compiled.standards))
     needed: set[str] = set()
     for cond in compiled.conditions:
         needed |= ex.fields_of(cond.expr)
