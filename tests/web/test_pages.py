@@ -256,3 +256,25 @@ def test_bad_numbers_come_back_as_messages(app_client: TestClient) -> None:
     r = app_client.post("/office/releases", data={"csrf_token": token, "year": "twenty"})
     assert r.status_code == 303
     assert "输入无效" in app_client.get("/office/releases").text
+
+
+def test_apply_only_for_own_organisation(app_client: TestClient, web_world: WebWorld) -> None:
+    token = sign_in(app_client, "ent_a")
+    other = "91310115700000020Y"  # not side A's USCC
+    form = {
+        "csrf_token": token,
+        "uscc": other,
+        "bank_code": web_world.side.bank,
+        "product_key": "sh_micro_loan",
+        "amount": "100000.00",
+        "term_months": "12",
+        "applied_on": "2024-06-30",
+    }
+    r = app_client.post("/selfcheck/apply", data=form)
+    assert r.status_code == 303
+    assert "只能为本机构或本企业办理" in app_client.get(r.headers["location"]).text
+    token = sign_in(app_client, "bank_a")
+    form.update(csrf_token=token, uscc=web_world.side.uscc, bank_code="BANK-B")
+    r = app_client.post("/selfcheck/apply", data=form)
+    assert "只能为本机构或本企业办理" in app_client.get(r.headers["location"]).text
+    assert "BANK-B" not in app_client.get("/bank").text
