@@ -278,3 +278,22 @@ def test_apply_only_for_own_organisation(app_client: TestClient, web_world: WebW
     r = app_client.post("/selfcheck/apply", data=form)
     assert "只能为本机构或本企业办理" in app_client.get(r.headers["location"]).text
     assert "BANK-B" not in app_client.get("/bank").text
+
+
+def test_an_enterprise_cannot_decide_its_own_application(app_client: TestClient) -> None:
+    token = sign_in(app_client, "ent_a")
+    page = app_client.get("/bank").text
+    assert "APP-A-0001" in page and "/grant" not in page  # no decision buttons
+    r = app_client.post(
+        "/bank/applications/APP-A-0001/grant",
+        data={
+            "csrf_token": token,
+            "contract_no": "GC-SELF",
+            "amount": "1",
+            "term_months": "12",
+            "annual_rate": "0.01",
+            "repayment_method": "interest_only",
+            "security": "none",
+        },
+    )
+    assert r.status_code == 403

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 
@@ -254,6 +255,12 @@ class Ctx:
     def m(self, msg: Msg | None) -> str:
         """A :class:`Msg` in the page language."""
         return "" if msg is None else msg.text(self.lang)
+
+    @property
+    def releases_root(self) -> Path | None:
+        """Folder of statistical releases (the API settings' ``releases_root``; else default)."""
+        root = getattr(self.request.app.state.settings, "releases_root", None)
+        return None if root is None else Path(root)
 
     @property
     def actor(self) -> str:

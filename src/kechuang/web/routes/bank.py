@@ -28,12 +28,17 @@ from kechuang.web.core import PageCtx, PageError, parse_date
 
 router = APIRouter(include_in_schema=False)
 
-LOAN_WRITE: tuple[str, str] = (
-    ("credit.loan", "write")
-    if ("credit.loan", "write") in policy.POLICY
-    else ("credit.application", "write")
+LOAN_WRITE: tuple[str, str] = ("credit.loan", "write")
+"""Recording drawdowns and repayments (bank officers)."""
+
+DECIDE: tuple[str, str] = (
+    ("credit.grant", "write")
+    if ("credit.grant", "write") in policy.POLICY
+    else ("credit.loan", "write")
 )
-"""What recording drawdowns and repayments needs in the policy table."""
+"""Granting or rejecting an application: the bank's decision. ``("credit.application", "write")``
+also lets enterprises apply, so it cannot be the gate; until the policy has
+``("credit.grant", "write")`` the bank-only ``("credit.loan", "write")`` is used."""
 
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
 
@@ -86,7 +91,7 @@ def workbench(ctx: PageCtx, status: str | None = None) -> Response:
         statuses=list(ApplicationStatus),
         methods=list(RepaymentMethod),
         securities=list(Security),
-        may_decide=ctx.may("credit.application", "write"),
+        may_decide=ctx.may(*DECIDE),
         may_loan=ctx.may(*LOAN_WRITE),
         may_claim=ctx.may("credit.claim", "write"),
         may_import=ctx.may("credit.import", "import"),
@@ -107,7 +112,7 @@ def _application(ctx: PageCtx, number: str) -> CreditApplication:
 @router.post("/bank/applications/{number}/grant")
 async def grant(ctx: PageCtx, number: str) -> Response:
     """Approve an application with the grant's terms (submitted applications go under review first)."""
-    ctx.require("credit.application", "write")
+    ctx.require(*DECIDE)
     form = await ctx.form()
     app = _application(ctx, number)
 
@@ -141,7 +146,7 @@ async def grant(ctx: PageCtx, number: str) -> Response:
 @router.post("/bank/applications/{number}/reject")
 async def reject(ctx: PageCtx, number: str) -> Response:
     """Reject an application, with a reason."""
-    ctx.require("credit.application", "write")
+    ctx.require(*DECIDE)
     form = await ctx.form()
     app = _application(ctx, number)
 

@@ -68,7 +68,7 @@ def dashboard(ctx: PageCtx, release: str | None = None) -> Response:
     """Indicators of a release (default: the newest published) and the user's record counts."""
     ctx.require("dashboard")
     ctx.require("indicators.release")
-    manifests = list_releases()
+    manifests = list_releases(ctx.releases_root)
     chosen = next((m for m in manifests if m.release_id == release), None)
     if release and chosen is None:
         raise PageError(404, Msg(f"没有统计发布 {release}", f"no release {release}"))
@@ -76,7 +76,7 @@ def dashboard(ctx: PageCtx, release: str | None = None) -> Response:
     rows: list[dict[str, Any]] = []
     charts: list[dict[str, Any]] = []
     if chosen is not None:
-        opened = ctx.get(lambda: open_release(chosen.release_id))
+        opened = ctx.get(lambda: open_release(chosen.release_id, ctx.releases_root))
         values = {v.key: v for v in opened.values(chosen.year)}
         by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for d in sorted(opened.definitions, key=lambda d: (d.section, d.order, d.key)):
@@ -130,7 +130,7 @@ def drill_down(ctx: PageCtx, release_id: str, key: str, year: int | None = None)
     ctx.require("indicators.release")
     ctx.require("registry.summary")
     try:
-        exp = explain(release_id, key, year=year)
+        exp = explain(release_id, key, root=ctx.releases_root, year=year)
     except KechuangError as exc:
         raise PageError.of(exc) from exc
     records = exp.rows

@@ -253,7 +253,7 @@ async def decide(ctx: PageCtx, approval_id: int) -> Response:
         )
         if not approve:
             return Msg(f"已驳回发布 {row.target}", f"publication of {row.target} rejected")
-        publish_release(row.target, by=ctx.actor)
+        publish_release(row.target, by=ctx.actor, root=ctx.releases_root)
         return Msg(f"统计发布 {row.target} 已发布", f"release {row.target} published")
 
     return ctx.act("/office/releases", Msg("已处理", "done"), run)
@@ -266,7 +266,9 @@ async def decide(ctx: PageCtx, approval_id: int) -> Response:
 def releases(ctx: PageCtx) -> Response:
     """Releases with their status, verification and publication requests."""
     ctx.require("indicators.release")
-    manifests = sorted(list_releases(), key=lambda m: (m.year, m.created_at), reverse=True)
+    manifests = sorted(
+        list_releases(ctx.releases_root), key=lambda m: (m.year, m.created_at), reverse=True
+    )
     pending = {
         a.target: a
         for a in approvals.list_(
@@ -295,9 +297,10 @@ async def create(ctx: PageCtx) -> Response:
         year = int(str(form.get("year") or "0"))
         m = create_release(
             url=url,
+            root=ctx.releases_root,
             year=year,
             revision_note=str(form.get("note") or "") or None,
-            synthetic=bool(form.get("synthetic")),
+            synthetic=bool(getattr(settings_of(ctx.request), "synthetic", False)),
         )
         return Msg(
             f"已生成统计发布 {m.release_id}（草稿）", f"release {m.release_id} created (draft)"
@@ -313,7 +316,7 @@ async def verify(ctx: PageCtx, release_id: str) -> Response:
     await ctx.form()
 
     def run() -> Msg:
-        result = verify_release(release_id)
+        result = verify_release(release_id, root=ctx.releases_root)
         if result.ok:
             return Msg(
                 f"{release_id} 校验通过（{result.files_checked} 个文件，数值可复算）",
@@ -339,7 +342,7 @@ async def request_publish(ctx: PageCtx, release_id: str) -> Response:
     form = await ctx.form()
 
     def run() -> None:
-        open_release(release_id)  # NotFound for an unknown release
+        open_release(release_id, ctx.releases_root)  # NotFound for an unknown release
         approvals.request(
             session=ctx.session,
             principal=ctx.principal,
@@ -361,7 +364,7 @@ def report(ctx: PageCtx, release_id: str, fmt: str, lang: str | None = None) -> 
     ctx.require("indicators.release")
     if fmt not in REPORT_FORMATS:
         raise PageError(404, Msg(f"不支持的格式 {fmt}", f"unknown format {fmt}"))
-    release = ctx.get(lambda: open_release(release_id))
+    release = ctx.get(lambda: open_release(release_id, ctx.releases_root))
     language = "en" if (lang or ctx.lang) == "en" else "zh"
     tmp = tempfile.TemporaryDirectory(prefix="kechuang-report-")
     name = f"report-{release_id}-{language}.{fmt}"

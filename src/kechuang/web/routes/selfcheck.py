@@ -123,6 +123,7 @@ def selfcheck(ctx: PageCtx, uscc: str | None = None, as_of: str | None = None) -
             raise PageError(404, Msg(f"名录中没有企业 {chosen}", f"no enterprise {chosen}"))
         ctx.check(enterprise, "registry.enterprise")
         ctx.check(enterprise, "standards.evaluation")
+        ctx.check(enterprise, "products.matching")
         quals = _qualifications(ctx, enterprise.uscc, day)
         products = _products(
             ctx,
@@ -139,7 +140,7 @@ def selfcheck(ctx: PageCtx, uscc: str | None = None, as_of: str | None = None) -
         qualifications=QUALIFICATIONS,
         profile={},
         banks=_banks(ctx),
-        may_apply=may_apply(ctx) and enterprise is not None,
+        may_apply=ctx.may(*APPLY) and enterprise is not None,
     )
 
 
@@ -193,50 +194,22 @@ async def selfcheck_profile(ctx: PageCtx) -> Response:
     )
 
 
-SUBMIT: tuple[str, str] = ("credit.application", "submit")
-"""The policy entry for submitting a credit application (bank officers and enterprises)."""
-
-
-def may_apply(ctx: PageCtx) -> bool:
-    """Whether the user may submit a credit application.
-
-    Uses ``("credit.application", "submit")`` when the policy table has it. Until it does (see
-    docs/web.md, "Open points"), bank officers use ``("credit.application", "write")`` and an
-    enterprise user applies for itself under ``("products.matching", "read")``; the application
-    is always checked with ``policy.require_own`` for the user's own organisation.
-    """
-    if SUBMIT in policy.POLICY:
-        return ctx.may(*SUBMIT)
-    if ORG_KIND[ctx.principal.role] == "enterprise":
-        return ctx.may("products.matching")
-    return ctx.may("credit.application", "write")
-
-
-def require_apply(ctx: PageCtx) -> None:
-    """Stop with a 403 page unless :func:`may_apply`."""
-    if SUBMIT in policy.POLICY:
-        ctx.require(*SUBMIT)
-    elif ORG_KIND[ctx.principal.role] == "enterprise":
-        ctx.require("products.matching")
-    else:
-        ctx.require("credit.application", "write")
+APPLY: tuple[str, str] = ("credit.application", "write")
+"""Submitting a credit application: a bank officer records one, an enterprise applies itself."""
 
 
 @router.post("/selfcheck/apply")
 async def apply(ctx: PageCtx) -> Response:
     """Submit a credit application for a loan product (an enterprise for itself, or a bank
     officer for a customer of its own bank — the policy decides)."""
-    require_apply(ctx)
+    ctx.require(*APPLY)
     form = await ctx.form()
     uscc = str(form.get("uscc") or "")
     bank_code = str(form.get("bank_code") or "")
     back = f"/selfcheck?uscc={uscc}"
 
     def run() -> Msg:
-        if ORG_KIND[ctx.principal.role] == "enterprise":
-            policy.require_own(ctx.principal, enterprise=uscc)
-        else:
-            policy.require_own(ctx.principal, institution=bank_code)
+        policy.require_own(ctx.principal, institution=bank_code, enterprise=uscc)
         number = "WEB-" + today().strftime("%Y%m%d") + "-" + secrets.token_hex(3).upper()
         try:
             body = ApplicationCreate(
