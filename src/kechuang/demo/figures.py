@@ -99,10 +99,7 @@ def _screen_ids(session: Session, key: str, on: dt.date) -> set[int]:
 def balances(session: Session, on: dt.date) -> dict[int, Decimal]:
     """Outstanding principal by enterprise at ``on`` (ledger events up to and including it)."""
     events: dict[int, list[Entry]] = defaultdict(list)
-    owner: dict[int, int] = {
-        loan_id: enterprise_id
-        for loan_id, enterprise_id in session.execute(select(Loan.id, Loan.enterprise_id))
-    }
+    owner: dict[int, int] = dict(session.execute(select(Loan.id, Loan.enterprise_id)).all())
     stmt = select(LedgerEvent.loan_id, LedgerEvent.kind, LedgerEvent.event_date, LedgerEvent.amount)
     for loan_id, kind, day, amount in session.execute(stmt.where(LedgerEvent.event_date <= on)):
         events[loan_id].append(Entry(kind=kind, date=day, amount=amount))
