@@ -80,8 +80,13 @@ def value_of(
     period: Period,
     options: Options,
     cache: dict[tuple[str, int], Decimal | None],
+    raws: dict[tuple[str, int], int] | None = None,
 ) -> tuple[Decimal | None, str | None, str | None]:
-    """One indicator's value for ``period`` (with source and status for external ones)."""
+    """One indicator's value for ``period`` (with source and status for external ones).
+
+    ``raws`` holds measures already computed in a batch (:func:`measure_batch`).
+    """
+    raws = raws or {}
     spec = SPECS[key]
     if key in ("gii_cluster_rank", "resident_population"):
         return _external(t, key, period, options)
@@ -97,10 +102,35 @@ def value_of(
         with localcontext() as ctx:
             ctx.prec = 50
             return (hv * 10000 / pop).quantize(PER_10K_QUANTUM, rounding=ROUND_HALF_UP), None, None
-    raw = _scalar(t.execute(spec.measure(spec.records(t, period, options))))
+    if (key, period.year) in raws:
+        raw = raws[(key, period.year)]
+    else:
+        raw = _scalar(t.execute(spec.measure(spec.records(t, period, options))))
     if spec.kind == "fen":
         return (Decimal(raw) / 100).quantize(FEN), None, None
     return Decimal(raw), None, None
+
+
+def measure_batch(
+    t: Tables, keys: list[str], period: Period, options: Options
+) -> dict[tuple[str, int], int]:
+    """The raw measures of ``keys`` for ``period`` in **one** query (a ``UNION ALL`` of one-row
+    aggregates), so an engine with a high per-query cost (Spark) plans and runs the year once."""
+    import ibis
+
+    parts = []
+    for key in keys:
+        spec = SPECS[key]
+        records = spec.records(t, period, options)
+        parts.append(
+            records.aggregate(value=spec.measure(records).cast("int64")).select(
+                key=ibis.literal(key), value="value"
+            )
+        )
+    if not parts:
+        return {}
+    rows = t.to_arrow(ibis.union(*parts, distinct=False)).to_pylist()
+    return {(r["key"], period.year): _scalar(r["value"]) for r in rows}
 
 
 def compute_values(
@@ -116,11 +146,23 @@ def compute_values(
     cache: dict[tuple[str, int], Decimal | None] = {}
     period = Period(year)
     t.params_on = period.end  # both years under the release year's parameters (like with like)
-    total = len(definitions)
-    for n, d in enumerate(definitions, start=1):
-        value, source, status = value_of(t, d.key, period, options, cache)
+    batched = [d.key for d in definitions if SPECS[d.key].kind != "special"]
+    batched.append("high_value_invention_patents")  # the per-10k figure needs it
+    batched = list(dict.fromkeys(batched))
+    total = len(definitions) + 2
+    raws = measure_batch(t, batched, period, options)
+    if progress:
+        progress("indicators", 1, total)
+    raws.update(measure_batch(t, batched, period.previous(), options))
+    if progress:
+        progress("indicators", 2, total)
+    for k in ("high_value_invention_patents",):
+        for y in (year, year - 1):
+            cache[(k, y)] = Decimal(raws[(k, y)])
+    for n, d in enumerate(definitions, start=3):
+        value, source, status = value_of(t, d.key, period, options, cache, raws)
         cache[(d.key, year)] = value
-        previous, _, _ = value_of(t, d.key, period.previous(), options, cache)
+        previous, _, _ = value_of(t, d.key, period.previous(), options, cache, raws)
         cache[(d.key, year - 1)] = previous
         out.append(
             IndicatorValue(
