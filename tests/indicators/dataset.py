@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from kechuang.credit.models import CreditGrant, LedgerEvent, Loan
 from kechuang.funds.models import Fund
 from kechuang.insurance.models import InsurancePolicy, InsuredObject
-from kechuang.ip.models import IpCentre, IpProgramme, Patent, PatentEvent, PctFiling
+from kechuang.ip.models import (
+    IpcConcordance,
+    IpCentre,
+    IpProgramme,
+    Patent,
+    PatentEvent,
+    PctFiling,
+)
 from kechuang.policy.models import ExternalStatistic
 from kechuang.registry.models import Enterprise, EnterpriseYear, Institution, Qualification
 
@@ -69,16 +76,17 @@ EXPECTED_2023: dict[str, Decimal | None] = {
     "startup_founder_enterprises": Y(2),
     "startup_founder_founders": Y(3),
     "startup_founder_sum_insured": Y("150000.00"),
-    # IP: granted 2023 PA1, PA4 (utility), PA5 → 3, inventions 2
-    "patents_granted": Y(3),
-    "invention_patents_granted": Y(2),
+    # IP: granted 2023 PA1, PA4 (utility), PA5, PA8 → 4, inventions 3
+    "patents_granted": Y(4),
+    "invention_patents_granted": Y(3),
     "pct_applications": Y(2),
-    # in force 2023-12-31: PA1, PA3, PA5 (lapsed 11-20, restored 12-01); PA2 lapsed 12-31; PA6 expired
-    "valid_invention_patents": Y(3),
-    # high value: PA1 (SEI code), PA3 (13 years maintained)
-    "high_value_invention_patents": Y(2),
+    # in force 2023-12-31: PA1, PA3, PA5 (lapsed 11-20, restored 12-01), PA8; PA2 lapsed 12-31;
+    # PA6 expired
+    "valid_invention_patents": Y(4),
+    # high value: PA1 (SEI code), PA3 (13 years maintained), PA8 (SEI by IPC concordance)
+    "high_value_invention_patents": Y(3),
     "resident_population": Y(20000),
-    "high_value_patents_per_10k": Y("1.000000"),
+    "high_value_patents_per_10k": Y("1.500000"),
     "gii_cluster_rank": Y(5),
     "ip_finance_centres": Y(1),
     "medical_ip_centres": Y(1),
@@ -116,9 +124,9 @@ EXPECTED_YOY_2023: dict[str, Decimal | None] = {
     "sci_tech_loan_balance": Y("0.1200000000"),
     "sci_tech_sme_loan_balance": Y("1.6000000000"),
     "sh_high_tech_loan_amount": Y("1.5000000000"),
-    "valid_invention_patents": Y("0E-10"),
-    "high_value_patents_per_10k": Y("0.2500000000"),
-    "invention_patents_granted": Y("1.0000000000"),
+    "valid_invention_patents": Y("0.3333333333"),
+    "high_value_patents_per_10k": Y("0.8750000000"),
+    "invention_patents_granted": Y("2.0000000000"),
     "gii_cluster_rank": None,
     "sh_performance_loan_amount": None,
 }
@@ -524,6 +532,11 @@ def build(s: Session) -> None:
     )
     _patent(s, "PA6", "invention", D(2003, 6, 1), D(2006, 1, 1))
     _patent(s, "PA7", "invention", D(2023, 1, 1), None)
+    # PA8: no declared SEI code; its messy main IPC normalises to H01L21/02 → concordance "H01L"
+    pa8 = _patent(s, "PA8", "invention", D(2022, 1, 1), D(2023, 6, 1))
+    pa8.main_ipc = "h01l 21/02 (2006.01)"
+    s.add(IpcConcordance(ipc_prefix="H01L", sei_code="1.2", sei_name="集成电路"))
+    s.add(IpcConcordance(ipc_prefix="G06Q", sei_code="1.5", sei_name="其他"))
     s.add_all(
         [
             PctFiling(

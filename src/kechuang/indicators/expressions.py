@@ -424,8 +424,12 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
     pairs = t.to_arrow(
         candidates.select(
             m=ibis.coalesce(candidates.main_ipc, ""), c=ibis.coalesce(candidates.ipc_classes, "")
-        ).distinct()
+        )
+        .filter((ibis._.m != "") | (ibis._.c != ""))
+        .distinct()
     )
+    if not prefixes:  # no concordance loaded: nothing can match
+        pairs = pairs.slice(0, 0)
     mains, classes, matched = [], [], []
     for main, other in zip(pairs["m"].to_pylist(), pairs["c"].to_pylist(), strict=True):
 

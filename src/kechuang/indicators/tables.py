@@ -111,12 +111,39 @@ class Tables:
 
     def __getitem__(self, name: str) -> Any:
         table = self._tables.get(name)
+        if table is None and self.engine == "duckdb":
+            table = self._duckdb_parquet(name)
+            self._tables[name] = table
         if table is None:
             arrow, scales = to_scaled_ints(self.arrow(name))
             self.scales[name] = scales
             table = std_engines.load_table(self.con, f"{self._prefix}{name}", arrow)
             self._tables[name] = table
         return table
+
+    def _duckdb_parquet(self, name: str) -> Any:
+        """DuckDB scans the Parquet file itself (no copy through Python): decimals become scaled
+        ``int64`` exactly as in :func:`to_scaled_ints`, timestamps are left out."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.folder / f"{name}.parquet"
+        if not path.exists():
+            self.arrow(name)  # raises the bilingual error
+        schema = pq.read_schema(path)
+        raw = self.con.read_parquet(path, table_name=f"{self._prefix}{name}")
+        cols: dict[str, Any] = {}
+        scales: dict[str, int] = {}
+        for field in schema:
+            if pa.types.is_timestamp(field.type):
+                continue
+            if pa.types.is_decimal(field.type):
+                scales[field.name] = field.type.scale
+                cols[field.name] = (raw[field.name] * 10**field.type.scale).cast("int64")
+            else:
+                cols[field.name] = raw[field.name]
+        self.scales[name] = scales
+        return raw.select(**cols)
 
     def load(self, name: str, arrow: Any) -> Any:
         """Load a small derived Arrow table (a lookup) on this connection."""
