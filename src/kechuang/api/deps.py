@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -52,7 +52,7 @@ def audit_of(request: Request) -> AuditContext:
     return ctx
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for this request: commit on success, roll back on error."""
     session = session_factory(settings_of(request).database_url)()
     session.info["audit"] = audit_of(request)
@@ -156,7 +156,7 @@ class Authorize:
     resource: str
     action: str
 
-    def __call__(self, principal: PrincipalDep, session: SessionDep) -> Scoped:
+    async def __call__(self, principal: PrincipalDep, session: SessionDep) -> Scoped:
         policy.require(principal, self.resource, self.action)
         return Scoped(principal=principal, session=session, resource=self.resource)
 

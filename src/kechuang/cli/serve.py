@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 
@@ -62,4 +63,26 @@ def asgi_app() -> object:
     mount = getattr(web, "mount", None)
     if callable(mount):
         mount(app)
+    _settle_heap()
     return app
+
+
+def _settle_heap() -> None:
+    """Import what requests will need, then freeze the start-up heap out of the garbage collector.
+
+    The analytics stack (Ibis, DuckDB, PyArrow, the standards) makes a large long-lived heap; a
+    full collection scanning it pauses a worker for hundreds of milliseconds, which is what a
+    user sees as a slow page. ``gc.freeze()`` moves everything alive at start-up into a permanent
+    generation the collector no longer scans (see docs/api.md, "Load").
+    """
+    import gc
+
+    for module in (
+        "kechuang.standards.service",
+        "kechuang.products.matching",
+        "kechuang.indicators.releases",
+    ):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    gc.collect()
+    gc.freeze()
