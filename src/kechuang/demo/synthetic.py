@@ -402,9 +402,18 @@ def _year_rows(rng: random.Random, firms: Sequence[Firm]) -> list[list[object]]:
     rows: list[list[object]] = []
     for f in firms:
         employees, revenue = _fiscal(rng, f)
-        rd_ratio = rng.uniform(0.03, 0.12)
+        # Figures consistent with the certificates held: high-tech firms spend ≥ 5.5 % on R&D
+        # and earn 70 % from high-tech products; tech-based SMEs stay within ≤ 500 staff and
+        # ≤ 2亿 revenue and assets (RULES.md §1–2).
+        high_tech = "high_tech" in f.quals
+        rd_ratio = rng.uniform(0.055, 0.12) if high_tech else rng.uniform(0.02, 0.12)
+        product_share = 0.7 if high_tech else rng.uniform(0.2, 0.6)
         st_ratio = rng.uniform(0.12, 0.6)
         assets_ratio = rng.uniform(0.8, 1.6)
+        if "tech_sme" in f.quals:
+            employees = min(employees, 480)
+            revenue = min(revenue, 180_000_000)
+            assets_ratio = min(assets_ratio, 1.0)
         for year in (2021, 2022):
             growth = rng.uniform(0.0, 0.04)  # small growth: stays inside the size band
             rev = int(revenue * (1 + growth) ** (year - 2021))
@@ -423,7 +432,7 @@ def _year_rows(rng: random.Random, firms: Sequence[Firm]) -> list[list[object]]:
                     rev,
                     int(rev * 1.03),
                     int(rev * 0.96),
-                    int(rev * 0.6),
+                    int(rev * product_share),
                     assets,
                     int(assets * rng.uniform(0.2, 0.6)),
                     rd,
