@@ -111,8 +111,8 @@ class Tables:
 
     def __getitem__(self, name: str) -> Any:
         table = self._tables.get(name)
-        if table is None and self.engine == "duckdb":
-            table = self._duckdb_parquet(name)
+        if table is None and self.engine in ("duckdb", "spark"):
+            table = self._scan_parquet(name)
             self._tables[name] = table
         if table is None:
             arrow, scales = to_scaled_ints(self.arrow(name))
@@ -121,9 +121,11 @@ class Tables:
             self._tables[name] = table
         return table
 
-    def _duckdb_parquet(self, name: str) -> Any:
-        """DuckDB scans the Parquet file itself (no copy through Python): decimals become scaled
-        ``int64`` exactly as in :func:`to_scaled_ints`, timestamps are left out."""
+    def _scan_parquet(self, name: str) -> Any:
+        """DuckDB and Spark scan the release's Parquet file themselves (no copy through Python; a
+        Spark cluster reads it from the release folder, which must then be on shared storage):
+        decimals become scaled ``int64`` exactly as in :func:`to_scaled_ints`, timestamps are left
+        out."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -131,7 +133,7 @@ class Tables:
         if not path.exists():
             self.arrow(name)  # raises the bilingual error
         schema = pq.read_schema(path)
-        raw = self.con.read_parquet(path, table_name=f"{self._prefix}{name}")
+        raw = self.con.read_parquet(str(path), table_name=f"{self._prefix}{name}")
         cols: dict[str, Any] = {}
         scales: dict[str, int] = {}
         for field in schema:
@@ -148,7 +150,16 @@ class Tables:
     def load(self, name: str, arrow: Any) -> Any:
         """Load a small derived Arrow table (a lookup) on this connection."""
         self._n += 1
-        return std_engines.load_table(self.con, f"{self._prefix}{name}_{self._n}", arrow)
+        table_name = f"{self._prefix}{name}_{self._n}"
+        if self.engine == "spark":  # a temporary view: nothing written, works on a cluster too
+            import pyarrow as pa
+
+            types = {pa.string(): "string", pa.int64(): "bigint", pa.bool_(): "boolean"}
+            ddl = ", ".join(f"{f.name} {types[f.type]}" for f in arrow.schema)
+            rows = [tuple(r.values()) for r in arrow.to_pylist()]
+            self.con._session.createDataFrame(rows, schema=ddl).createOrReplaceTempView(table_name)
+            return self.con.table(table_name)
+        return std_engines.load_table(self.con, table_name, arrow)
 
     def memo(self, key: Any, build: Callable[[], Any]) -> Any:
         """Cache a derived table (e.g. the sci-tech classification on a date) for this session."""
