@@ -43,6 +43,23 @@ in every release manifest）.
 - **外部指标**（全球创新指数集群排名、常住人口）来自 `external_statistic` 表，带来源、发布日期和核实状态，
   不写在代码里。External figures are records with their source, not constants.
 
+## 统计发布 / Releases
+
+```
+kechuang release create --year 2023 [--cutoff 2024-03-31] [--engine duckdb|sqlite|postgres|spark] [--note 修订说明]
+kechuang release list | show 2023-r1 | diff 2023-r1 2023-r2 | verify 2023-r1 [--engine sqlite]
+kechuang release publish 2023-r1 --by 审核员
+kechuang indicators explain sci_tech_borrowers --release 2023-r1 --out borrowers.xlsx
+```
+
+发布目录 `KECHUANG_RELEASES_DIR`（默认 `~/.local/share/kechuang/releases`）下每个发布一个文件夹：
+`tables/*.parquet`（全部业务表快照）、`definitions.json`、`indicators.json`/`.parquet`、`manifest.json`
+（截止日期、口径版本、引擎、软件版本、口径选项、行数、每个文件的 sha256）。已发布的统计发布不可更改；
+更正须新建同年发布并给出修订说明，`diff` 显示变化，`verify` 校验每个字节并从快照重算全部指标。
+A release is a folder of Parquet snapshots, definitions, figures and a manifest with checksums;
+published releases are immutable, corrections are new releases with a note (see
+`docs/adr/0007-releases.md`).
+
 ## 口径选项 / Definition options
 
 记录在每个发布清单的 `options` 中 / recorded in each manifest's `options`:
