@@ -292,10 +292,13 @@ def run_calibrated_demo(
         console.print(f"  {path}")
     env = f"KECHUANG_DATABASE_URL={result.url}"
     console.print(t("接下来可以试试：", "Try next:"))
+    rid, rdir = result.release_id, releases_dir
+    console.print(f"  kechuang release show {rid} --root {rdir}")
     console.print(
-        f"  kechuang report --release {result.release_id} --root {releases_dir} -f html -o report.html"
+        f"  kechuang indicators explain sci_tech_borrowers --release {rid} --root {rdir} --limit 5"
     )
-    console.print(f"  {env} kechuang credit loans --help")
+    console.print(f"  kechuang report --release {rid} --root {rdir} -f html -o report.html")
+    console.print(f"  {env} kechuang registry summary")
     console.print(
         t(
             f"用时 {time.perf_counter() - started:.0f} 秒（CPU {time.process_time() - started_cpu:.0f} 秒）；"
