@@ -60,3 +60,20 @@ def test_segments_point_to_their_whole() -> None:
         if d.segment_of:
             assert d.segment_of in by_key
             assert by_key[d.segment_of].unit == d.unit
+
+
+def test_sme_rule_can_be_holding_a_tech_sme_qualification(built: Built) -> None:
+    from kechuang.indicators.compute import compute_values
+    from kechuang.indicators.options import Options
+
+    t = built.open().tables()
+    try:
+        got = {v.key: v for v in compute_values(t, 2023, Options(sme_rule="tech_sme"))}
+    finally:
+        t.close()
+    # E1 (high_tech only) and E4 hold no tech_sme; E2 does but repaid on 12-31
+    assert got["sci_tech_sme_borrowers"].value == 0
+    assert got["sci_tech_sme_loan_balance"].value == Decimal("0.00")
+    assert got["sci_tech_borrowers"].value == 2
+    # the 高企贷 SME segment stays "size class medium, small or micro"
+    assert got["sh_high_tech_loan_sme_enterprises"].value == 1

@@ -134,7 +134,9 @@ def _size_profiles(t: Tables, on: dt.date) -> Any:
 
 
 def classification(t: Tables, on: dt.date, options: Options) -> Any:
-    """Per enterprise on ``on``: ``enterprise_id``, ``sci_tech``, ``is_sme``, ``size_rule``."""
+    """Per enterprise on ``on``: ``enterprise_id``, ``sci_tech``, ``size_sme`` (size class medium,
+    small or micro), ``is_sme`` (the SME rule of the loan statistics, per ``options.sme_rule``)
+    and ``size_rule`` (what decided the size class)."""
 
     def build() -> Any:
         ibis = _ibis()
@@ -143,26 +145,21 @@ def classification(t: Tables, on: dt.date, options: Options) -> Any:
         st = screen_table(sci_tech_enterprise.STANDARD, holds, resolved)
         st = st.select(sid=st.id, st_outcome=st.outcome)
         base = holds.join(st, holds.id == st.sid)
-        if options.sme_rule == "tech_sme":
-            return base.select(
-                enterprise_id=base.id,
-                sci_tech=base.st_outcome == "qualified",
-                is_sme=base.holds_tech_sme,
-                size_rule=ibis.literal("tech_sme"),
-            )
         prof = _size_profiles(t, on)
         sz = screen_table(sme_size_class.STANDARD, prof, resolved)
         sz = sz.select(zid=sz.id, sz_outcome=sz.outcome)
         pz = prof.join(sz, prof.id == sz.zid)
         pz = pz.select(pid=pz.id, recorded_class=pz.recorded_class, sz_outcome=pz.sz_outcome)
         j = base.join(pz, base.id == pz.pid)
-        is_sme = (j.sz_outcome == "qualified") | (
-            (j.sz_outcome == "undetermined") & j.recorded_class.isin(SME_CLASSES)
-        )
+        size_sme = (
+            (j.sz_outcome == "qualified")
+            | ((j.sz_outcome == "undetermined") & j.recorded_class.isin(SME_CLASSES))
+        ).fill_null(False)
         return j.select(
             enterprise_id=j.id,
             sci_tech=j.st_outcome == "qualified",
-            is_sme=is_sme.fill_null(False),
+            size_sme=size_sme,
+            is_sme=j.holds_tech_sme if options.sme_rule == "tech_sme" else size_sme,
             size_rule=ibis.ifelse(
                 j.sz_outcome == "undetermined", "recorded_size_class", "sme_size_class"
             ),
@@ -221,9 +218,9 @@ def grants(t: Tables, p: Period, options: Options, products: tuple[str, ...], *,
     )
     if sme:
         cls = classification(t, p.end, options)
-        c = cls.select(cid=cls.enterprise_id, is_sme=cls.is_sme)
+        c = cls.select(cid=cls.enterprise_id, size_sme=cls.size_sme)
         g = g.join(c, g.enterprise_id == c.cid)
-        g = g.filter(g.is_sme)
+        g = g.filter(g.size_sme)
     e = t["enterprise"]
     e = e.select(eid=e.id, uscc=e.uscc, name=e.name)
     j = g.join(e, g.enterprise_id == e.eid)
