@@ -27,7 +27,7 @@ from kechuang.api.routes import ROUTERS
 from kechuang.api.settings import Settings
 from kechuang.auth import policy
 from kechuang.auth.enums import ORG_KIND, Role
-from kechuang.indicators.releases import create_release
+from kechuang.indicators.releases import create_release, publish_release
 from kechuang.migrations import upgrade
 from kechuang.storage.db import reset_engines
 from kechuang.storage.db import sqlite_url as make_sqlite_url
@@ -52,7 +52,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upgrade(url)
     a, b = build(url)
     releases = tmp_path_factory.mktemp("releases")
-    create_release(url=url, year=2024, root=releases, synthetic=True)
+    made = create_release(url=url, year=2024, root=releases, synthetic=True)
+    publish_release(made.release_id, by="fixture", root=releases)  # readable by every role
     app = create_app(url, Settings(database_url=url, releases_root=str(releases)))
     with TestClient(app) as client:
         headers = {}

@@ -196,10 +196,10 @@ def test_release_publication_needs_a_second_administrator(
     client, _a, _b, url = world
     m = create_release(url=url, year=2024, synthetic=True)
     prog, prog2, gov = auth(client, "prog"), auth(client, "prog2"), auth(client, "gov")
-    assert (
-        client.get(f"/api/v1/releases/{m.release_id}", headers=auth(client, "ent_a")).status_code
-        == 200
-    )
+    ent = auth(client, "ent_a")
+    assert client.get(f"/api/v1/releases/{m.release_id}", headers=ent).status_code == 404  # draft
+    assert client.get("/api/v1/releases", headers=ent).json() == []
+    assert client.get(f"/api/v1/releases/{m.release_id}", headers=prog).status_code == 200
     asked = client.post(f"/api/v1/releases/{m.release_id}/publish", headers=prog)
     assert asked.status_code == 202, asked.text
     approval = asked.json()["approval_id"]
@@ -218,6 +218,8 @@ def test_release_publication_needs_a_second_administrator(
         "gov",
     )
     published = open_release(m.release_id).manifest
+    assert client.get(f"/api/v1/releases/{m.release_id}", headers=ent).status_code == 200
+    assert client.post(f"/api/v1/releases/{m.release_id}/publish", headers=prog).status_code == 409
     assert (published.status, published.published_by) == ("published", "prog / gov")
     verify = client.get(f"/api/v1/releases/{m.release_id}/verify", headers=auth(client, "aud"))
     assert verify.json()["ok"] is True

@@ -107,6 +107,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("ip.patent", "import"): frozenset({G, IPO}),
     # indicators and releases
     ("indicators.release", "read"): EVERYONE,
+    ("indicators.draft", "read"): CITY,
     ("indicators.release", "write"): frozenset({G, P}),
     ("indicators.release", "approve"): frozenset({G}),
 }

@@ -13,8 +13,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from kechuang.api.deps import Scoped, authorize, settings_of
-from kechuang.auth import approvals
+from kechuang.auth import approvals, policy
 from kechuang.auth.enums import ApprovalKind
+from kechuang.core.errors import Conflict, NotFound
+from kechuang.core.i18n import Msg
 from kechuang.indicators import releases as rel
 from kechuang.indicators.model import ReleaseManifest
 from kechuang.storage import audit
@@ -45,6 +47,21 @@ def _root(request: Request) -> FilePath | None:
     return None if root is None else FilePath(root)
 
 
+def _sees_drafts(scoped: Scoped) -> bool:
+    return scoped.principal.role in policy.allowed_roles("indicators.draft", "read")
+
+
+def _open(request: Request, scoped: Scoped, release_id: str) -> rel.Release:
+    """Open a release; drafts only for the roles the policy lets see drafts."""
+    r = rel.open_release(release_id, _root(request))
+    if r.manifest.status != "published" and not _sees_drafts(scoped):
+        raise NotFound(
+            Msg(f"没有已发布的统计发布 {release_id}", f"no published release {release_id}"),
+            code="release.not_found",
+        )
+    return r
+
+
 def _manifest(m: ReleaseManifest) -> dict[str, Any]:
     data: dict[str, Any] = rel.manifest_to_dict(m)
     return data
@@ -53,21 +70,26 @@ def _manifest(m: ReleaseManifest) -> dict[str, Any]:
 @router.get("", response_model=list[dict[str, Any]])
 def list_releases(
     request: Request,
-    _scoped: Annotated[Scoped, authorize("indicators.release", "read")],
+    scoped: Annotated[Scoped, authorize("indicators.release", "read")],
     year: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every release (draft and published) with its manifest."""
-    return [_manifest(m) for m in rel.list_releases(_root(request), year=year)]
+    """Releases with their manifests (drafts only for government officers and auditors)."""
+    drafts = _sees_drafts(scoped)
+    return [
+        _manifest(m)
+        for m in rel.list_releases(_root(request), year=year)
+        if drafts or m.status == "published"
+    ]
 
 
 @router.get("/{release_id}", response_model=dict[str, Any])
 def get_release(
     release_id: ReleaseId,
     request: Request,
-    _scoped: Annotated[Scoped, authorize("indicators.release", "read")],
+    scoped: Annotated[Scoped, authorize("indicators.release", "read")],
 ) -> dict[str, Any]:
     """A release: manifest and every indicator value (with the year before and the change)."""
-    r = rel.open_release(release_id, _root(request))
+    r = _open(request, scoped, release_id)
     return {
         "manifest": _manifest(r.manifest),
         "indicators": [rel.value_to_dict(v) for v in r.values()],
@@ -103,11 +125,12 @@ def create_release(
 def verify(
     release_id: ReleaseId,
     request: Request,
-    _scoped: Annotated[Scoped, authorize("indicators.release", "read")],
+    scoped: Annotated[Scoped, authorize("indicators.release", "read")],
     recompute: bool = False,
 ) -> dict[str, Any]:
     """Check every file's checksum; with ``recompute=true`` also recompute every figure from the
     snapshot (seconds on a large release)."""
+    _open(request, scoped, release_id)
     result: dict[str, Any] = rel.verify_release(
         release_id, root=_root(request), recompute=recompute
     ).as_dict()
@@ -123,6 +146,11 @@ def request_publication(
     """Ask for publication (the maker's step); a different administrator approves it with
     ``POST /api/v1/approvals/{id}/approve``, which publishes."""
     r = rel.open_release(release_id, _root(request))
+    if r.manifest.status == "published":
+        raise Conflict(
+            Msg(f"统计发布 {release_id} 已发布", f"release {release_id} is already published"),
+            code="release.published",
+        )
     row = approvals.request(
         session=scoped.session,
         principal=scoped.principal,
@@ -136,14 +164,14 @@ def request_publication(
 def report(
     release_id: ReleaseId,
     request: Request,
-    _scoped: Annotated[Scoped, authorize("indicators.release", "read")],
+    scoped: Annotated[Scoped, authorize("indicators.release", "read")],
     format: Literal["md", "html", "xlsx", "pdf"] = "html",
     lang: Literal["zh", "en"] = "zh",
 ) -> Response:
     """The report chapter (7.1 / 7.2 style) rendered from the release."""
     from kechuang.reports import render
 
-    r = rel.open_release(release_id, _root(request))
+    r = _open(request, scoped, release_id)
     with tempfile.TemporaryDirectory(prefix="kechuang-report-") as tmp:
         path = render(
             r, fmt=format, lang=lang, out=FilePath(tmp) / f"report-{release_id}-{lang}.{format}"
