@@ -687,11 +687,13 @@ _METHODS: Final = ["按期付息到期还本", "等额本金", "等额本息"]
 
 def _credit_rows(
     rng: random.Random, firms: Sequence[Firm]
-) -> tuple[list[list[object]], list[list[object]], list[list[object]]]:
-    """Grants, loans (first monthly report of each loan) and ledger events."""
+) -> tuple[list[list[object]], list[list[object]], list[list[object]], list[list[object]]]:
+    """Grants, loans (first monthly report of each loan), ledger events, and the banks' December
+    reports of every loan outstanding at a year end (reconciled against the ledger on import)."""
     grants: list[list[object]] = []
     loans: list[list[object]] = []
     events: list[list[object]] = []
+    year_end: list[list[object]] = []
     serial = 0
     bank_codes = [b[0] for b in BANKS]
     for f in firms:
@@ -760,6 +762,7 @@ def _credit_rows(
                     _yuan(principal),
                 ]
             )
+            year_end.append([*loans[-1][:7], f"{year}-12", _yuan(balance)])
             if repaid_in_year:
                 day = _day(
                     rng,
@@ -774,7 +777,7 @@ def _credit_rows(
                 events.append(
                     [loan_no, "归还本金", maturity.isoformat(), _yuan(balance), f"T{serial:07d}M"]
                 )
-    return grants, loans, events
+    return grants, loans, events, year_end
 
 
 # ------------------------------------------------------------------ IP
@@ -1557,10 +1560,11 @@ def generate(
     )
     rows["enterprise-years.csv"] = (YEAR_HEADERS, _year_rows(rng, firms))
     rows["qualifications.csv"] = (QUAL_HEADERS, _qualification_rows(rng, firms))
-    grants, loans, events = _credit_rows(rng, firms)
+    grants, loans, events, year_end = _credit_rows(rng, firms)
     rows["credit-grants.csv"] = (GRANT_HEADERS, grants)
     rows["credit-loans.csv"] = (LOAN_HEADERS, loans)
     rows["credit-events.csv"] = (EVENT_HEADERS, events)
+    rows["credit-loans-december.csv"] = (LOAN_HEADERS, year_end)
     ins = _insurance_rows(cal, rng, groups, incubators)
     rows["insurance-policies.csv"] = (POLICY_HEADERS, ins["policies"])
     rows["insurance-shares.csv"] = (SHARE_HEADERS, ins["shares"])
@@ -1592,6 +1596,7 @@ def generate(
         ("credit", "grants", "credit-grants.csv"),
         ("credit", "loans", "credit-loans.csv"),
         ("credit", "events", "credit-events.csv"),
+        ("credit", "loans", "credit-loans-december.csv"),
         ("insurance", "policies", "insurance-policies.csv"),
         ("insurance", "shares", "insurance-shares.csv"),
         ("insurance", "objects", "insurance-objects.csv"),
