@@ -221,6 +221,31 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
             "on": "2024-07-20",
         },
         ("POST", "/credit/claims/{claim_no}/approve"): {"on": "2024-07-20"},
+        ("POST", "/credit/applications/{application_no}/approve"): {
+            "on": "2024-01-04",
+            "grant": {
+                "contract_no": f"GC-M-{side.bank}",
+                "amount": "800000.00",
+                "term_months": 12,
+                "annual_rate": "0.0345",
+                "repayment_method": "interest_only",
+                "security": "insurance",
+            },
+        },
+        ("POST", "/credit/applications/{application_no}/review"): {"on": "2024-01-03"},
+        ("POST", "/credit/applications/{application_no}/reject"): {
+            "on": "2024-01-04",
+            "reason": "材料不全",
+        },
+        ("POST", "/credit/grants/{contract_no}/drawdowns"): {
+            "loan_no": f"LN-M-{side.bank}",
+            "amount": "100000.00",
+            "on": "2024-02-01",
+        },
+        ("POST", "/credit/loans/{loan_no}/repayments"): {
+            "principal": "1000.00",
+            "on": "2024-08-01",
+        },
         ("POST", "/credit/claims/{claim_no}/pay"): {"on": "2024-07-25"},
         ("POST", "/insurance/subsidies/{subsidy_no}/approve"): {"on": "2024-03-20"},
         ("POST", "/products/match"): {"as_of": "2024-06-30", "profile": {"employees": 100}},

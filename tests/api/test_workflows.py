@@ -256,3 +256,47 @@ def test_enterprise_self_check_and_matching_only_for_itself(
     assert client.post("/api/v1/credit/applications", json=body, headers=ent).status_code == 201
     foreign = {**body, "application_no": "APP-SELF-2", "uscc": b.uscc}
     assert client.post("/api/v1/credit/applications", json=foreign, headers=ent).status_code == 403
+
+
+def test_bank_grants_draws_and_repays_only_its_own(
+    world: tuple[TestClient, Side, Side, str],
+) -> None:
+    client, a, _b, _url = world
+    bank_a, bank_b = auth(client, "bank_a"), auth(client, "bank_b")
+    decision = {
+        "on": "2024-01-04",
+        "grant": {
+            "contract_no": "GC-NEW-1",
+            "amount": "800000.00",
+            "term_months": 12,
+            "annual_rate": "0.0345",
+            "repayment_method": "interest_only",
+            "security": "insurance",
+        },
+    }
+    review = f"/api/v1/credit/applications/{a.application_no}/review"
+    assert client.post(review, json={"on": "2024-01-03"}, headers=bank_b).status_code == 403
+    assert client.post(review, json={"on": "2024-01-03"}, headers=bank_a).status_code == 200
+    path = f"/api/v1/credit/applications/{a.application_no}/approve"
+    assert client.post(path, json=decision, headers=bank_b).status_code == 403
+    granted = client.post(path, json=decision, headers=bank_a)
+    assert granted.status_code == 201, granted.text
+    drawdown = {"loan_no": "LN-NEW-1", "amount": "200000.00", "on": "2024-02-01"}
+    assert (
+        client.post(
+            "/api/v1/credit/grants/GC-NEW-1/drawdowns", json=drawdown, headers=bank_b
+        ).status_code
+        == 403
+    )
+    loan = client.post("/api/v1/credit/grants/GC-NEW-1/drawdowns", json=drawdown, headers=bank_a)
+    assert loan.status_code == 201, loan.text
+    assert loan.json()["principal"] == "200000.00"
+    paid = client.post(
+        "/api/v1/credit/loans/LN-NEW-1/repayments",
+        json={"principal": "200000.00", "interest": "1500.00", "on": "2024-03-01"},
+        headers=bank_a,
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "repaid"
+    statement = client.get("/api/v1/credit/loans/LN-NEW-1/statement?on=2024-03-02", headers=bank_a)
+    assert statement.status_code == 200

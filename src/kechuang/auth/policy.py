@@ -87,6 +87,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("credit.application", "read"): CITY | {BANK, ENT},
     ("credit.application", "write"): frozenset({BANK, ENT}),
     ("credit.grant", "read"): CITY | {BANK, ENT},
+    ("credit.grant", "write"): frozenset({BANK}),
     ("credit.loan", "read"): CITY | {BANK, ENT},
     ("credit.loan", "write"): frozenset({BANK}),
     ("credit.claim", "read"): CITY | {BANK},

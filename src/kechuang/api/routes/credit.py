@@ -9,6 +9,7 @@ queue.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,7 @@ from kechuang.auth import approvals
 from kechuang.auth.enums import ApprovalKind, Role
 from kechuang.auth.errors import PermissionDenied
 from kechuang.core import importspec as sp
-from kechuang.core.errors import Issue
+from kechuang.core.errors import Issue, ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.core.tabular import read_table
@@ -35,6 +36,7 @@ from kechuang.credit.models import CompensationClaim, CreditApplication, CreditG
 from kechuang.credit.schemas import (
     ApplicationCreate,
     ApplicationRead,
+    GrantCreate,
     GrantRead,
     LoanRead,
     LoanStatement,
@@ -103,6 +105,88 @@ def submit_application(
     return ApplicationRead.model_validate(app)
 
 
+class DecisionIn(BaseModel):
+    """A bank's decision on an application: grant terms to approve, or a reason to reject."""
+
+    on: dt.date
+    grant: GrantCreate | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+@router.post("/applications/{application_no}/review", response_model=ApplicationRead)
+def start_review(
+    application_no: Key,
+    body: OnDate,
+    scoped: Annotated[Scoped, authorize("credit.grant", "write")],
+) -> ApplicationRead:
+    """The bank starts reviewing an application it received (submitted → under review)."""
+    app = credit_service.get_application(session=scoped.session, application_no=application_no)
+    scoped.check(app, "credit.application")
+    app = credit_service.start_review(
+        session=scoped.session, application=app, on=body.on, actor=scoped.actor
+    )
+    return ApplicationRead.model_validate(app)
+
+
+@router.post("/applications/{application_no}/approve", response_model=GrantRead, status_code=201)
+def approve_application(
+    application_no: Key,
+    body: DecisionIn,
+    scoped: Annotated[Scoped, authorize("credit.grant", "write")],
+) -> GrantRead:
+    """The bank approves an application it received: the credit grant (授信) with its terms."""
+    app = credit_service.get_application(session=scoped.session, application_no=application_no)
+    scoped.check(app, "credit.application")
+    if body.grant is None:
+        raise ValidationError(
+            Msg("批准授信需要授信条款（grant）", "approving needs the grant terms (grant)"),
+            code="grant_required",
+        )
+    grant = credit_service.approve_application(
+        session=scoped.session, application=app, grant_in=body.grant, on=body.on, actor=scoped.actor
+    )
+    return GrantRead.model_validate(grant)
+
+
+@router.post("/applications/{application_no}/reject", response_model=ApplicationRead)
+def reject_application(
+    application_no: Key,
+    body: DecisionIn,
+    scoped: Annotated[Scoped, authorize("credit.grant", "write")],
+) -> ApplicationRead:
+    """The bank rejects an application it received (a reason is required)."""
+    app = credit_service.get_application(session=scoped.session, application_no=application_no)
+    scoped.check(app, "credit.application")
+    if not body.reason:
+        raise ValidationError(
+            Msg("拒绝申请需要说明理由（reason）", "rejecting needs a reason"),
+            code="reason_required",
+        )
+    app = credit_service.reject_application(
+        session=scoped.session, application=app, reason=body.reason, on=body.on, actor=scoped.actor
+    )
+    return ApplicationRead.model_validate(app)
+
+
+class DrawdownIn(BaseModel):
+    """A drawdown under a credit grant."""
+
+    loan_no: str = Field(min_length=1, max_length=60)
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    on: dt.date
+    months: int | None = Field(default=None, gt=0, le=600)
+    reference: str | None = Field(default=None, max_length=80)
+
+
+class RepaymentIn(BaseModel):
+    """A repayment of principal and / or interest."""
+
+    principal: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=2)
+    interest: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=2)
+    on: dt.date
+    reference: str | None = Field(default=None, max_length=80)
+
+
 # ----------------------------------------------------------------------------- grants, loans
 
 
@@ -163,6 +247,49 @@ def loan_statement(
     loan = credit_service.get_loan(session=scoped.session, loan_no=loan_no)
     scoped.check(loan)
     return credit_service.loan_statement(loan=loan, on=on or today())
+
+
+@router.post("/grants/{contract_no}/drawdowns", response_model=LoanRead, status_code=201)
+def draw_down(
+    contract_no: Key,
+    body: DrawdownIn,
+    scoped: Annotated[Scoped, authorize("credit.loan", "write")],
+) -> LoanRead:
+    """Record a drawdown under one of the caller's bank's grants (loan, event, installments)."""
+    grant = credit_service.get_grant_by_contract(session=scoped.session, contract_no=contract_no)
+    scoped.check(grant, "credit.grant")
+    loan = credit_service.draw_down(
+        session=scoped.session,
+        grant=grant,
+        loan_no=body.loan_no,
+        amount=body.amount,
+        on=body.on,
+        actor=scoped.actor,
+        months=body.months,
+        reference=body.reference,
+    )
+    return LoanRead.model_validate(loan)
+
+
+@router.post("/loans/{loan_no}/repayments", response_model=LoanRead)
+def repay(
+    loan_no: Key,
+    body: RepaymentIn,
+    scoped: Annotated[Scoped, authorize("credit.loan", "write")],
+) -> LoanRead:
+    """Record a repayment on one of the caller's bank's loans (its status follows the ledger)."""
+    loan = credit_service.get_loan(session=scoped.session, loan_no=loan_no)
+    scoped.check(loan)
+    credit_service.repay(
+        session=scoped.session,
+        loan=loan,
+        principal=body.principal,
+        interest=body.interest,
+        on=body.on,
+        actor=scoped.actor,
+        reference=body.reference,
+    )
+    return LoanRead.model_validate(loan)
 
 
 # ----------------------------------------------------------------------------- claims
