@@ -30,10 +30,11 @@ BAD = GOOD + "91310115MA1H7K2A1,上海丙有限公司,浦东新区,2021-01-01,,\
 
 
 @pytest.fixture
-def world(sqlite_url: str) -> Iterator[tuple[TestClient, Side, Side, str]]:
-    a, b = build(sqlite_url)
-    with TestClient(create_app(sqlite_url)) as client:
-        yield client, a, b, sqlite_url
+def world(db_url: str) -> Iterator[tuple[TestClient, Side, Side, str]]:
+    """The two-sided world on SQLite and on PostgreSQL."""
+    a, b = build(db_url)
+    with TestClient(create_app(db_url)) as client:
+        yield client, a, b, db_url
 
 
 def auth(client: TestClient, username: str) -> dict[str, str]:
