@@ -159,7 +159,7 @@ def _params(w: World, side: Side, path: str) -> dict[str, str]:
         "subsidy_no": side.subsidy_no,
         "code": side.fund_code,
         "standard_key": "tech_sme",
-        "key": "sh_boost_loan",
+        "key": "patents_granted" if "/indicators/" in path else "sh_boost_loan",
         "kind": "",  # filled per route below
         "username": "victim",
         "token_id": "999999",
@@ -249,6 +249,10 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
         ("POST", "/credit/claims/{claim_no}/pay"): {"on": "2024-07-25"},
         ("POST", "/insurance/subsidies/{subsidy_no}/approve"): {"on": "2024-03-20"},
         ("POST", "/products/match"): {"as_of": "2024-06-30", "profile": {"employees": 100}},
+        ("POST", "/standards/{standard_key}/evaluate"): {
+            "as_of": "2024-06-30",
+            "profiles": [{"id": "x", "employees": 100}],
+        },
         ("POST", "/releases"): {"year": 2024, "synthetic": True},
         ("POST", "/insurance/subsidies/{subsidy_no}/pay"): {
             "on": "2024-03-25",

@@ -10,6 +10,7 @@ from kechuang.api.routes import (
     credit,
     dashboard,
     funds,
+    indicators,
     insurance,
     ip,
     products,
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     insurance.router,
     funds.router,
     ip.router,
+    indicators.router,
     releases.router,
     approvals.router,
 ]

@@ -65,6 +65,34 @@ def evaluate_enterprise(
     ).as_dict()
 
 
+class ProfilesIn(BaseModel):
+    """Profiles typed into a form or sent by a system (fields of the standard; money in 元)."""
+
+    as_of: dt.date
+    profiles: list[dict[str, str | int | bool | None]] = Field(min_length=1, max_length=1000)
+    overrides: dict[str, str | int] | None = Field(default=None, max_length=50)
+
+
+@router.post("/{standard_key}/evaluate", response_model=list[dict[str, Any]])
+def evaluate_profiles(
+    standard_key: StandardKey,
+    body: ProfilesIn,
+    _scoped: Annotated[Scoped, authorize("standards.catalog", "read")],
+) -> list[dict[str, Any]]:
+    """Evaluate ad-hoc profiles (nothing is stored); every criterion explained. Bad fields answer
+    422 with one detail per field and profile."""
+    return [
+        e.as_dict()
+        for e in standards_service.evaluate_profiles(
+            standard_key=standard_key,
+            profiles=body.profiles,
+            as_of=body.as_of,
+            overrides=body.overrides,
+            source="request",
+        )
+    ]
+
+
 @router.post("/{standard_key}/simulate", response_model=dict[str, Any])
 def simulate(
     standard_key: StandardKey,
