@@ -248,6 +248,15 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
         },
         ("POST", "/credit/claims/{claim_no}/pay"): {"on": "2024-07-25"},
         ("POST", "/insurance/subsidies/{subsidy_no}/approve"): {"on": "2024-03-20"},
+        ("POST", "/insurance/claims"): {
+            "claim_no": f"ICL-M-{side.insurer}",
+            "policy_no": side.policy_no,
+            "loss_date": "2024-06-01",
+            "notified_on": "2024-06-02",
+        },
+        ("POST", "/insurance/claims/{claim_no}/assess"): {"amount": "50000.00", "on": "2024-06-10"},
+        ("POST", "/insurance/claims/{claim_no}/pay"): {"on": "2024-06-20"},
+        ("POST", "/insurance/claims/{claim_no}/reject"): {"reason": "不在保险责任范围"},
         ("POST", "/products/match"): {"as_of": "2024-06-30", "profile": {"employees": 100}},
         ("POST", "/standards/{standard_key}/evaluate"): {
             "as_of": "2024-06-30",
@@ -355,7 +364,7 @@ def test_no_foreign_read_or_write_succeeds(world: World) -> None:
     failures: list[str] = []
     for method, path in ROUTES:
         names = set(re.findall(r"\{(\w+)\}", path))
-        body_names = {"/credit/applications", "/credit/claims"}
+        body_names = {"/credit/applications", "/credit/claims", "/insurance/claims"}
         addresses_record = bool(names & FOREIGN_PARAMS) or (
             method == "POST" and path.removeprefix(PREFIX) in body_names
         )
@@ -373,6 +382,8 @@ def test_no_foreign_read_or_write_succeeds(world: World) -> None:
                 resource = "credit.loan"
             if path.removeprefix(PREFIX) == "/credit/applications" and method == "POST":
                 resource = "credit.application"
+            if path.removeprefix(PREFIX) == "/insurance/claims" and method == "POST":
+                resource = "insurance.policy"
             if not _org_scoped(resource, role):
                 continue
             spec = sample(world, world.b, method, path)

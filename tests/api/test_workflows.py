@@ -301,3 +301,35 @@ def test_bank_grants_draws_and_repays_only_its_own(
     assert paid.json()["status"] == "repaid"
     statement = client.get("/api/v1/credit/loans/LN-NEW-1/statement?on=2024-03-02", headers=bank_a)
     assert statement.status_code == 200
+
+
+def test_insurer_records_a_claim_on_its_own_policy(
+    world: tuple[TestClient, Side, Side, str],
+) -> None:
+    client, a, b, _url = world
+    ins = auth(client, "ins_a")
+    body = {
+        "claim_no": "ICL-NEW-1",
+        "policy_no": a.policy_no,
+        "loss_date": "2024-06-01",
+        "notified_on": "2024-06-02",
+    }
+    foreign = client.post(
+        "/api/v1/insurance/claims", json={**body, "policy_no": b.policy_no}, headers=ins
+    )
+    assert foreign.status_code == 403
+    notified = client.post("/api/v1/insurance/claims", json=body, headers=ins)
+    assert notified.status_code == 201, notified.text
+    assessed = client.post(
+        "/api/v1/insurance/claims/ICL-NEW-1/assess",
+        json={"amount": "50000.00", "on": "2024-06-10"},
+        headers=ins,
+    )
+    assert assessed.status_code == 200, assessed.text
+    paid = client.post(
+        "/api/v1/insurance/claims/ICL-NEW-1/pay", json={"on": "2024-06-20"}, headers=ins
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "paid"
+    listed = client.get("/api/v1/insurance/claims", headers=ins).json()
+    assert sorted(c["claim_no"] for c in listed["items"]) == ["ICL-A-0001", "ICL-NEW-1"]

@@ -97,6 +97,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     # insurance
     ("insurance.policy", "read"): CITY | {INS, ENT},
     ("insurance.claim", "read"): CITY | {INS, ENT},
+    ("insurance.claim", "write"): frozenset({INS}),
     ("insurance.subsidy", "read"): CITY | {INS, ENT},
     ("insurance.subsidy", "approve"): frozenset({G, P}),
     ("insurance.import", "import"): frozenset({INS}),

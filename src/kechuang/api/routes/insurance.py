@@ -8,6 +8,7 @@ maker-checker (``kechuang.insurance.subsidies.approve``), mirrored in the approv
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -113,6 +114,98 @@ def get_claim(
     """One insurance claim."""
     claim = insurance_claims.get_by_claim_no(session=scoped.session, claim_no=claim_no)
     scoped.check(claim)
+    return insurance_claims.claim_dict(claim)
+
+
+class NotifyIn(BaseModel):
+    """A claim notified (报案) under a policy."""
+
+    claim_no: str = Field(min_length=1, max_length=60)
+    policy_no: str = Field(min_length=1, max_length=60)
+    loss_date: dt.date
+    notified_on: dt.date
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class AssessIn(BaseModel):
+    """The assessed loss (定损)."""
+
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    on: dt.date
+
+
+class ClaimRejectIn(BaseModel):
+    """A rejection (拒赔) with its reason."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+    on: dt.date | None = None
+
+
+def _own_claim(scoped: Scoped, claim_no: str) -> InsuranceClaim:
+    claim = insurance_claims.get_by_claim_no(session=scoped.session, claim_no=claim_no)
+    scoped.check(claim, "insurance.claim")
+    return claim
+
+
+@router.post("/claims", response_model=dict[str, Any], status_code=201)
+def notify_claim(
+    body: NotifyIn, scoped: Annotated[Scoped, authorize("insurance.claim", "write")]
+) -> dict[str, Any]:
+    """Record a claim under a policy the caller's insurer shares in."""
+    policy = insurance_claims.get_policy_by_no(session=scoped.session, policy_no=body.policy_no)
+    scoped.check(policy, "insurance.policy")
+    claim = insurance_claims.notify(
+        session=scoped.session,
+        policy=policy,
+        claim_no=body.claim_no,
+        loss_date=body.loss_date,
+        notified_on=body.notified_on,
+        description=body.description,
+        actor=scoped.actor,
+    )
+    return insurance_claims.claim_dict(claim, policy)
+
+
+@router.post("/claims/{claim_no}/assess", response_model=dict[str, Any])
+def assess_claim(
+    claim_no: Key, body: AssessIn, scoped: Annotated[Scoped, authorize("insurance.claim", "write")]
+) -> dict[str, Any]:
+    """Record the assessed loss of a notified claim."""
+    claim = insurance_claims.assess(
+        session=scoped.session,
+        claim=_own_claim(scoped, claim_no),
+        amount=body.amount,
+        on=body.on,
+        actor=scoped.actor,
+    )
+    return insurance_claims.claim_dict(claim)
+
+
+@router.post("/claims/{claim_no}/pay", response_model=dict[str, Any])
+def pay_claim(
+    claim_no: Key, body: OnDate, scoped: Annotated[Scoped, authorize("insurance.claim", "write")]
+) -> dict[str, Any]:
+    """Pay an assessed claim (allocated exactly across the co-insurers)."""
+    claim = insurance_claims.pay(
+        session=scoped.session, claim=_own_claim(scoped, claim_no), on=body.on, actor=scoped.actor
+    )
+    return insurance_claims.claim_dict(claim)
+
+
+@router.post("/claims/{claim_no}/reject", response_model=dict[str, Any])
+def reject_claim(
+    claim_no: Key,
+    body: ClaimRejectIn,
+    scoped: Annotated[Scoped, authorize("insurance.claim", "write")],
+) -> dict[str, Any]:
+    """Reject a notified or assessed claim (a reason is required)."""
+    claim = insurance_claims.reject(
+        session=scoped.session,
+        claim=_own_claim(scoped, claim_no),
+        reason=body.reason,
+        on=body.on,
+        actor=scoped.actor,
+    )
     return insurance_claims.claim_dict(claim)
 
 
