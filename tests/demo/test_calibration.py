@@ -77,10 +77,10 @@ def test_high_value_per_10k() -> None:
 
 
 def test_impossible_growth_rate_is_refused() -> None:
-    # With 10 enterprises no previous count gives exactly +33.33%… ±0.005%.
-    with pytest.raises(ValueError):
+    # With 10 enterprises no previous count gives +12.34% ± 0.005%.
+    with pytest.raises(ValueError, match="no previous value"):
         solve_previous(10, Decimal("12.34"))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a multiple"):
         solve(Figure("x", "x", Decimal("1.005"), ONE, 3, "件"))  # not a whole count
 
 
@@ -123,5 +123,5 @@ def test_split_is_exact(total: int, weights: list[float], minimum: int) -> None:
 
 
 def test_split_refuses_too_little() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot give"):
         split(5, [1.0, 1.0], 3)

@@ -1,8 +1,8 @@
 """The calibrated demo end to end: ``kechuang demo`` builds the synthetic Shanghai through the
 import paths, creates the release and writes the report; every headline figure equals the seed's.
 
-One full run per session (about 2–3 minutes on 2 cores): the CLI with ``--check``, so the release
-*and* the demo's second computation through the domain services are compared with the seed.
+One full run per session (about 2–4 minutes on 2 cores) with ``--check``, so the release *and* the
+demo's second computation through the domain services are compared with the seed.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kechuang.cli.app import app
-from kechuang.demo.calibrated import headline
+from kechuang.demo.calibrated import DemoResult, headline
 from kechuang.demo.calibration import FIGURES, SEED_FIGURES, calibrate, printed, yoy_pct
+from kechuang.demo.run import run_calibrated_demo
 from kechuang.demo.synthetic import generate
 from kechuang.indicators.releases import open_release
 
@@ -24,15 +25,46 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """``kechuang demo --check`` (what the command runs, without the Typer wrapper)."""
     root = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(
-        app,
-        ["demo", "--dir", str(root), "--out", str(root / "out"), "--check"],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
-    return root
+    return run_calibrated_demo(directory=str(root), out=str(root / "out"), check=True)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(demo: DemoResult) -> Path:
+    assert demo.ok
+    return demo.database.parent
+
+
+def test_cli_options() -> None:
+    result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in ("--dir", "--out", "--check", "--seed", "--enterprises"):
+        assert option in result.output
+
+
+def test_every_file_imported_and_december_reports_reconcile(demo: DemoResult) -> None:
+    for _domain, _kind, path in demo.files.plan:
+        created, updated, unchanged = demo.imported[path.name]
+        rows = demo.files.counts[path.name]
+        if path.name == "credit-loans-december.csv":
+            # Every year-end balance the banks report equals the ledger's: nothing to change.
+            assert (created, updated, unchanged) == (0, 0, rows)
+        else:
+            assert (created, updated) == (rows, 0), path.name
+
+
+def test_domain_recomputation_agrees_with_the_release(demo: DemoResult) -> None:
+    # The release stores the per-10k ratio to 6 decimals; everything else is exact.
+    tolerance = {"high_value_patents_per_10k": Decimal("0.000001")}
+    for year in (2022, 2023):
+        for key in [*FIGURES, "high_value_invention_patents"]:
+            # A figure without data (the IC pool began in 2023) is 0 here, may be absent there.
+            mine = demo.figures[year].get(key, Decimal(0))
+            theirs = demo.release_figures[year].get(key, Decimal(0))
+            assert abs(mine - theirs) <= tolerance.get(key, Decimal(0)), (year, key, mine, theirs)
+    assert demo.figures[2023]["fudan_fof_phase1_size"] == Decimal("1000000000.00")
 
 
 def _release_values(root: Path) -> dict[int, dict[str, Decimal]]:
@@ -83,6 +115,11 @@ def test_report_in_every_format_says_synthetic(demo_dir: Path) -> None:
 
 def test_generation_is_deterministic(demo_dir: Path, tmp_path: Path) -> None:
     again = generate(tmp_path / "again", calibrate(), seed=2023)
-    for name in ("credit-grants.csv", "credit-events.csv", "ip-patents.csv", "insurance-shares.csv"):
+    for name in (
+        "credit-grants.csv",
+        "credit-events.csv",
+        "ip-patents.csv",
+        "insurance-shares.csv",
+    ):
         first = hashlib.sha256((demo_dir / "data" / name).read_bytes()).hexdigest()
         assert hashlib.sha256((again.directory / name).read_bytes()).hexdigest() == first, name

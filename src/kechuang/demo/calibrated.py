@@ -75,6 +75,8 @@ class DemoResult:
     calibration: Calibration
     figures: dict[int, dict[str, Decimal]]
     steps: list[Step] = field(default_factory=list)
+    imported: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """(created, updated, unchanged) of each imported file, by file name."""
     release_id: str | None = None
     report_files: list[Path] = field(default_factory=list)
     ok: bool = False
@@ -115,6 +117,7 @@ def build(
     """
     progress = progress or _no_progress
     steps: list[Step] = []
+    imported: dict[str, tuple[int, int, int]] = {}
 
     def step(name: str, t0: float, c0: float, detail: str = "") -> None:
         steps.append(Step(name, time.perf_counter() - t0, detail, time.process_time() - c0))
@@ -150,6 +153,7 @@ def build(
                 session=session, kind=kind, path=path, actor="demo", progress=tick
             )
         step(f"import {domain} {kind}", t0, c0, report.summary().text())
+        imported[path.name] = (report.created, report.updated, report.unchanged)
 
     figures: dict[int, dict[str, Decimal]] = {}
     if verify:
@@ -161,7 +165,13 @@ def build(
         step("figures via domain services", t0, c0)
     reset_engines()
     return DemoResult(
-        url=url, database=db_path, files=files, calibration=cal, figures=figures, steps=steps
+        url=url,
+        database=db_path,
+        files=files,
+        calibration=cal,
+        figures=figures,
+        steps=steps,
+        imported=imported,
     )
 
 
