@@ -38,6 +38,7 @@ from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.indicators.catalog import DEFINITIONS, DEFINITIONS_VERSION
 from kechuang.indicators.compute import compute_values
+from kechuang.indicators.expressions import SPECS
 from kechuang.indicators.model import IndicatorDefinition, IndicatorValue, ReleaseManifest
 from kechuang.indicators.options import Options
 from kechuang.indicators.tables import ENGINES, Tables
@@ -473,11 +474,12 @@ def verify_release(
     used = engine or release.manifest.engine
     mismatches: list[tuple[str, str, str]] = []
     if recompute and not missing:
+        # the release's own definitions (its catalogue version), as far as this software has them
+        defs = tuple(d for d in release.definitions if d.key in SPECS)
+        mismatches += [(d.key, "", "") for d in release.definitions if d.key not in SPECS]
         t = release.tables(used, url=url)
         try:
-            fresh = compute_values(
-                t, release.manifest.year, release.options, definitions=tuple(DEFINITIONS)
-            )
+            fresh = compute_values(t, release.manifest.year, release.options, definitions=defs)
         finally:
             t.close()
         stored = {v.key: v for v in release.values()}
