@@ -407,6 +407,14 @@ def patents_in_force(t: Tables, on: dt.date) -> Any:
     return t.memo(("in_force", on), build)
 
 
+@dataclass(frozen=True, slots=True)
+class _IpcTexts:
+    """The two IPC fields :func:`kechuang.ip.service.ipc_codes_of` reads from a patent."""
+
+    main_ipc: str | None
+    ipc_classes: str | None
+
+
 def _concordance_lookup(t: Tables, candidates: Any) -> Any:
     """(main_ipc, ipc_classes) → matched, over the distinct IPC texts of ``candidates``.
 
@@ -429,13 +437,7 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
         pairs = pairs.slice(0, 0)
     mains, classes, matched = [], [], []
     for main, other in zip(pairs["m"].to_pylist(), pairs["c"].to_pylist(), strict=True):
-
-        @dataclass
-        class _P:
-            main_ipc: str | None
-            ipc_classes: str | None
-
-        codes = ip_service.ipc_codes_of(cast(Any, _P(main or None, other or None)))
+        codes = ip_service.ipc_codes_of(cast(Any, _IpcTexts(main or None, other or None)))
         hit = any(code[:n] in prefixes for code in codes for n in range(1, min(len(code), 32) + 1))
         mains.append(main)
         classes.append(other)

@@ -140,8 +140,15 @@ class Tables:
             if pa.types.is_timestamp(field.type):
                 continue
             if pa.types.is_decimal(field.type):
-                scales[field.name] = field.type.scale
-                cols[field.name] = (raw[field.name] * 10**field.type.scale).cast("int64")
+                scale = field.type.scale
+                scales[field.name] = scale
+                col = raw[field.name]
+                if self.engine == "duckdb" and field.type.precision > 18:
+                    # DECIMAL(20, 2) is a 128-bit integer in DuckDB and scaling it costs ~10x the
+                    # scan; a checked cast to DECIMAL(18, s) keeps it in 64 bits (a value beyond
+                    # 10^(18-s) raises, never wraps — int64 fen could not hold it anyway).
+                    col = col.cast(f"decimal(18, {scale})")
+                cols[field.name] = (col * 10**scale).cast("int64")
             else:
                 cols[field.name] = raw[field.name]
         self.scales[name] = scales
