@@ -95,7 +95,7 @@ def _product_pair(
     return [
         _d(
             f"{key}_enterprises",
-            f"{zh}授信企业数",
+            f"{zh}授信企业",
             f"{en}: enterprises granted credit",
             "enterprise",
             "家",
