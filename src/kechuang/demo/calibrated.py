@@ -136,7 +136,14 @@ def build(
 
     t0, c0 = time.perf_counter(), time.process_time()
     cal = calibrate()
-    files = generate(root / "data", cal, seed=seed, utility_design_2022=utility_design_2022)
+    with progress("generate") as tick:
+        files = generate(
+            root / "data",
+            cal,
+            seed=seed,
+            utility_design_2022=utility_design_2022,
+            progress=tick,
+        )
     step("generate", t0, c0, f"{sum(files.counts.values()):,} rows")
 
     from kechuang.ip.imports import load_illustrative_concordance

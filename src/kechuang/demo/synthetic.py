@@ -35,7 +35,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -1510,7 +1510,12 @@ AWARD_HEADERS: Final = ["kind", "edition", "awarded_on", "application_no", "uscc
 
 
 def generate(
-    directory: Path, cal: Calibration, *, seed: int = 2023, utility_design_2022: int = 141_500
+    directory: Path,
+    cal: Calibration,
+    *,
+    seed: int = 2023,
+    utility_design_2022: int = 141_500,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoFiles:
     """Write every demo file into ``directory`` and return them in import order.
 
@@ -1520,14 +1525,21 @@ def generate(
         seed: the random seed; the same seed gives byte-identical files.
         utility_design_2022: utility models and designs granted in 2022 (only the 2022 total of
             patents granted depends on it; 141,500 ≈ Shanghai's 2022 level).
+        progress: optional ``(stage, done, total)`` callback: stage ``plan`` (5 steps: firms,
+            qualifications, products, balances, records), then ``write`` (one step per file).
     """
+    tick = progress or (lambda _stage, _done, _total: None)
     directory.mkdir(parents=True, exist_ok=True)
     gen = _Gen(cal, seed)
     rng = gen.rng
     groups = gen.plan()
+    tick("plan", 1, 5)
     _assign_quals(rng, groups)
+    tick("plan", 2, 5)
     _products(cal, rng, groups)
+    tick("plan", 3, 5)
     _balances(cal, rng, groups)
+    tick("plan", 4, 5)
     firms = gen.firms
     incubators = cal.count("startup_founder_incubators")
     n_districts = cal.count("startup_founder_districts")
@@ -1581,13 +1593,15 @@ def generate(
     funds, commitments = _fund_rows()
     rows["funds.csv"] = (FUNDS_HEADERS, funds)
     rows["fund-commitments.csv"] = (COMMITMENT_HEADERS, commitments)
-    for name, (headers, data) in rows.items():
+    tick("plan", 5, 5)
+    for done, (name, (headers, data)) in enumerate(rows.items(), start=1):
         # Generated values are plain text and numbers (no user input to defuse): the stdlib
         # writer is enough and much faster than core.tabular.write_csv for 900k rows.
         with (directory / name).open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(headers)
             writer.writerows(data)
+        tick("write", done, len(rows))
     plan = [
         ("registry", "institutions", "institutions.csv"),
         ("registry", "enterprises", "enterprises.csv"),
