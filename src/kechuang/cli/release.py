@@ -81,6 +81,16 @@ def create_cmd(
     if json_out:
         print_json(releases.manifest_to_dict(manifest))
         return
+    empty = [
+        v.key for v in releases.open_release(manifest.release_id, root).values() if v.value is None
+    ]
+    if empty:
+        console.print(
+            t(
+                f"[yellow]以下指标在 {year} 年没有数据（外部统计未录入或记录缺失）：{', '.join(empty)}[/yellow]",
+                f"[yellow]no data for {year}: {', '.join(empty)} (external statistic not entered or records missing)[/yellow]",
+            )
+        )
     console.print(
         t(
             f"已生成统计发布 {manifest.release_id}（草稿；{len(manifest.row_counts)} 张表，引擎 {engine}）",
