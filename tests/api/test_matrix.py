@@ -29,7 +29,8 @@ from kechuang.auth import policy
 from kechuang.auth.enums import ORG_KIND, Role
 from kechuang.indicators.releases import create_release, publish_release
 from kechuang.migrations import upgrade
-from kechuang.storage.db import reset_engines
+from kechuang.policy.imports import load_shipped
+from kechuang.storage.db import reset_engines, unit_of_work
 from kechuang.storage.db import sqlite_url as make_sqlite_url
 from tests.api.client import TestClient
 from tests.api.world import PASSWORD, USERS, Side, build
@@ -52,6 +53,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upgrade(url)
     a, b = build(url)
     releases = tmp_path_factory.mktemp("releases")
+    with unit_of_work(url) as session:
+        load_shipped(session=session, actor="fixture")  # the shipped programme entries
     made = create_release(url=url, year=2024, root=releases, synthetic=True)
     publish_release(made.release_id, by="fixture", root=releases)  # readable by every role
     app = create_app(url, Settings(database_url=url, releases_root=str(releases)))
@@ -157,7 +160,7 @@ def _params(w: World, side: Side, path: str) -> dict[str, str]:
         else "",
         "policy_no": side.policy_no,
         "subsidy_no": side.subsidy_no,
-        "code": side.fund_code,
+        "code": "2023-sti-guide-fund" if "/policy/" in path else side.fund_code,
         "standard_key": "tech_sme",
         "key": "patents_granted" if "/indicators/" in path else "sh_boost_loan",
         "kind": "",  # filled per route below
@@ -174,6 +177,7 @@ KINDS = {
     "/insurance/imports/": "policies",
     "/funds/imports/": "funds",
     "/ip/imports/": "patents",
+    "/policy/imports/": "policy_items",
 }
 
 
@@ -258,6 +262,21 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
         ("POST", "/insurance/claims/{claim_no}/pay"): {"on": "2024-06-20"},
         ("POST", "/insurance/claims/{claim_no}/reject"): {"reason": "不在保险责任范围"},
         ("POST", "/products/match"): {"as_of": "2024-06-30", "profile": {"employees": 100}},
+        ("POST", "/policy/items"): {
+            "code": "MATRIX-1",
+            "kind": "policy",
+            "title_zh": "矩阵测试",
+            "year": 2023,
+        },
+        ("POST", "/policy/statistics"): {
+            "key": "resident_population",
+            "period_year": 1999,
+            "value": "24000000",
+            "unit": "persons",
+            "label_zh": "常住人口",
+            "source_title": "测试",
+            "status": "confirmed",
+        },
         ("POST", "/standards/{standard_key}/evaluate"): {
             "as_of": "2024-06-30",
             "profiles": [{"id": "x", "employees": 100}],

@@ -107,6 +107,10 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     # ip
     ("ip.patent", "read"): CITY | {IPO, BANK, INS, FUND, ENT},
     ("ip.patent", "import"): frozenset({G, IPO}),
+    # programme / policy registry and external statistics (public information)
+    ("policy.item", "read"): EVERYONE,
+    ("policy.item", "write"): frozenset({G, P}),
+    ("policy.item", "import"): frozenset({G, P}),
     # indicators and releases
     ("indicators.release", "read"): EVERYONE,
     ("indicators.draft", "read"): CITY,
