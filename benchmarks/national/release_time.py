@@ -127,7 +127,10 @@ def time_release(data: Path, year: int = 2023, log: Any = None) -> dict[str, Any
         finally:
             t.close()
         reset_engines()
+        from .workers import _peak_bytes
+
         return {
+            "peak_rss_bytes_incl_load": _peak_bytes(),
             "rows": rows,
             "db_bytes": db.stat().st_size,
             "load_seconds_untimed": load_seconds,
