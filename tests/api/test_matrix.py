@@ -192,6 +192,7 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
     bodies: dict[tuple[str, str], Any] = {
         ("POST", "/auth/tokens"): {"name": "matrix", "scopes": ["read"]},
         ("POST", "/auth/login"): {"username": "gov", "password": PASSWORD},
+        ("POST", "/auth/password"): {"current_password": "wrong", "new_password": "x" * 12},
         ("POST", "/users"): {"username": "matrix-user", "password": PASSWORD, "role": "auditor"},
         ("POST", "/registry/enterprises"): {
             "uscc": "91310000MA1K000007",

@@ -171,3 +171,28 @@ def test_writes_are_audited_with_actor_and_request_id(
     export = client.get("/api/v1/audit/export?format=csv", headers=headers)
     assert export.status_code == 200
     assert "req-123" in export.text
+
+
+def test_change_own_password_signs_out_other_logins(
+    client: TestClient, make_user: UserMaker
+) -> None:
+    make_user("admin", Role.GOV_ADMIN)
+    here, elsewhere = login(client, "admin"), login(client, "admin")
+    wrong = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "not it at all", "new_password": "a brand new password"},
+        headers=here,
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "auth.wrong_password")
+    assert wrong.json()["details"][0]["field"] == "current_password"
+    ok = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a brand new password"},
+        headers=here,
+    )
+    assert ok.status_code == 204
+    assert client.get("/api/v1/auth/me", headers=here).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=elsewhere).status_code == 401
+    old = client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert old.status_code == 401
+    assert login(client, "admin", "a brand new password")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from kechuang.auth.enums import ORG_KIND, Role
 from kechuang.auth.errors import AuthenticationFailed, Throttled
 from kechuang.auth.models import ApiToken, LoginAttempt, LoginSession, User
-from kechuang.core.errors import Conflict, NotFound, ValidationError
+from kechuang.core.errors import Conflict, Issue, NotFound, ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
@@ -234,6 +234,45 @@ def set_password(*, session: Session, user: User, password: str) -> None:
             code="auth.password_too_short",
         )
     user.password_hash = hash_password(password)
+    session.flush()
+
+
+def change_password(
+    *, session: Session, user: User, current: str, new: str, keep_session_id: int | None = None
+) -> None:
+    """Change ``user``'s own password after checking the current one; every other login of the
+    user is revoked (``keep_session_id``: the login making the change stays valid).
+
+    Raises:
+        ValidationError: the current password is wrong (``auth.wrong_password``; a 422, not a
+            401, so a client does not take it for an expired login), or the new password is too
+            short or equals the current one.
+    """
+    try:
+        ok = bool(_hasher.verify(user.password_hash, current))
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        wrong = Msg("当前密码不正确", "the current password is wrong")
+        raise ValidationError(
+            wrong,
+            code="auth.wrong_password",
+            issues=[Issue(rule="auth.wrong_password", message=wrong, column="current_password")],
+        )
+    if new == current:
+        raise ValidationError(
+            Msg("新密码不能与当前密码相同", "the new password equals the current one"),
+            code="auth.password_unchanged",
+        )
+    set_password(session=session, user=user, password=new)
+    now = utcnow()
+    for row in session.scalars(
+        select(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+        )
+    ):
+        if row.id != keep_session_id:
+            row.revoked_at = now
     session.flush()
 
 

@@ -176,6 +176,29 @@ def me(scoped: Annotated[Scoped, authorize("auth.self", "read")]) -> UserRead:
     return user_read(auth_service.get_by_username(session=scoped.session, username=scoped.actor))
 
 
+class PasswordIn(BaseModel):
+    """The current and the new password."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
+@router.post("/auth/password", status_code=204)
+def change_password(
+    body: PasswordIn, scoped: Annotated[Scoped, authorize("auth.self", "write")]
+) -> Response:
+    """Change the caller's own password; the caller's other logins are signed out."""
+    user = auth_service.get_by_username(session=scoped.session, username=scoped.actor)
+    auth_service.change_password(
+        session=scoped.session,
+        user=user,
+        current=body.current_password,
+        new=body.new_password,
+        keep_session_id=scoped.principal.session_id,
+    )
+    return Response(status_code=204)
+
+
 @router.get("/auth/tokens", response_model=list[TokenOut])
 def list_tokens(scoped: Annotated[Scoped, authorize("auth.self", "read")]) -> list[TokenOut]:
     """The caller's API tokens."""
