@@ -136,10 +136,10 @@ def _build() -> tuple[IndicatorDefinition, ...]:
             "yuan",
             "亿元",
             "100 million yuan",
-            "基金库中复旦科创母基金（fund.code = 选项 fudan_fof_code，设立年份不晚于该年）"
+            "基金库中复旦科创母基金（fund.code = 选项 fudan_fof_code，不区分大小写，设立年份不晚于该年）"
             "分期记录中“首期”的目标规模",
             "target size of the first phase (首期) in the phases of the Fudan fund of funds "
-            "(fund.code = option fudan_fof_code, vintage not after the year)",
+            "(fund.code = option fudan_fof_code, case-insensitive, vintage not after the year)",
             "7.1.1",
             "finance_support",
             scale="yi",

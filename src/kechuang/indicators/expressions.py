@@ -733,7 +733,7 @@ def external_records(key: str) -> Records:
 
 def _fund(t: Tables, p: Period, o: Options) -> Any:
     f = t["fund"]
-    f = f.filter(f.code == o.fudan_fof_code, f.vintage <= p.year)
+    f = f.filter(f.code.upper() == o.fudan_fof_code.upper(), f.vintage <= p.year)
     return f.select("code", "name", "kind", "vintage", "target_size", "phases")
 
 

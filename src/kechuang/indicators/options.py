@@ -35,7 +35,7 @@ class Options:
     """
 
     sme_rule: SmeRule = "size_class"
-    fudan_fof_code: str = "fudan_fof"
+    fudan_fof_code: str = "FUDAN_FOF"
     first_phase: str = "首期"
     ic_pool_start: dt.date = field(default=dt.date(2021, 1, 1))
     first_of_kind_start: dt.date = field(default=dt.date(2015, 1, 1))
