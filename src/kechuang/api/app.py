@@ -80,7 +80,42 @@ def create_app(url: str | None = None, settings: Settings | None = None) -> Fast
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    _declare_security(app)
     return app
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Declare bearer tokens and the session cookie in the schema (the docs' *Authorize* button);
+    every operation but the public ones requires one of them."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "登录令牌或 API 令牌 / login or API token",
+            },
+            "cookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": app.state.settings.cookie_name,
+                "description": "网页会话（写操作需 X-CSRF-Token）/ web session (writes need X-CSRF-Token)",
+            },
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith(API_PREFIX):
+                continue
+            for operation in operations.values():
+                if operation.get("x-kechuang-auth") != "public":
+                    operation["security"] = [{"bearer": []}, {"cookie": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_factory() -> Any:
