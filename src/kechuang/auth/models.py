@@ -2,6 +2,7 @@
 
 Secrets are never stored: passwords as argon2id hashes, session and API tokens as SHA-256 digests
 of 256-bit random tokens (a digest is enough for a random token; argon2 is for guessable secrets).
+None of these tables belongs in a statistical release (``Table.info["release"] is False``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kechuang.auth.enums import ApprovalKind, ApprovalStatus, Role
 from kechuang.storage.base import Base, TimestampMixin, enum_type, utcnow
 
+NOT_FOR_RELEASE: dict[str, Any] = {"release": False}
+"""``Table.info`` of tables that must never be copied into a statistical release (secrets and
+personal data: password and token hashes, logins, the audit trail). A release snapshot should
+skip every table whose ``info.get("release") is False``."""
+
 
 class User(TimestampMixin, Base):
     """A person (or integration) who signs in to kechuang."""
 
     __tablename__ = "auth_user"
+    __table_args__ = {"info": NOT_FOR_RELEASE}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
@@ -39,6 +46,7 @@ class LoginSession(Base):
     """A login: the bearer token (or web cookie) issued by ``POST /api/v1/auth/login``."""
 
     __tablename__ = "auth_session"
+    __table_args__ = {"info": NOT_FOR_RELEASE}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id"), index=True)
@@ -55,6 +63,7 @@ class ApiToken(Base):
     """A long-lived token for a system integration, acting as its user with limited scopes."""
 
     __tablename__ = "auth_api_token"
+    __table_args__ = {"info": NOT_FOR_RELEASE}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id"), index=True)
@@ -74,6 +83,7 @@ class LoginAttempt(Base):
     """One login attempt, kept to throttle password guessing (per username and per client)."""
 
     __tablename__ = "auth_login_attempt"
+    __table_args__ = {"info": NOT_FOR_RELEASE}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120), index=True)
@@ -93,6 +103,7 @@ class Approval(TimestampMixin, Base):
     """
 
     __tablename__ = "approval"
+    __table_args__ = {"info": NOT_FOR_RELEASE}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ApprovalKind] = mapped_column(enum_type(ApprovalKind), index=True)

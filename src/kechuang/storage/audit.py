@@ -38,6 +38,7 @@ class AuditLog(Base):
     """One write to one row: who, when, which request, what changed (old → new)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = {"info": {"release": False}}  # noqa: RUF012 - never in a statistical release
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
