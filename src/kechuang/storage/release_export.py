@@ -178,10 +178,19 @@ def snapshot(
     tables: Iterable[str] | None = None,
     progress: Progress | None = None,
 ) -> list[TableSnapshot]:
-    """Write every table of ``metadata`` (or those named) to ``folder/<table>.parquet``."""
+    """Write every table of ``metadata`` (or those named) to ``folder/<table>.parquet``.
+
+    Tables marked ``Table.info["release"] = False`` (users, password and token digests, login
+    attempts, approvals, the audit log) are never written, even when named: a release is
+    published, and those records are not statistics.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     wanted = set(tables) if tables is not None else None
-    chosen = [t for t in metadata.sorted_tables if wanted is None or t.name in wanted]
+    chosen = [
+        t
+        for t in metadata.sorted_tables
+        if (wanted is None or t.name in wanted) and t.info.get("release") is not False
+    ]
     chosen.sort(key=lambda t: t.name)
     out: list[TableSnapshot] = []
     for n, table in enumerate(chosen, start=1):
