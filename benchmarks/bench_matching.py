@@ -38,8 +38,8 @@ else:  # run as a script: benchmarks/ is on sys.path
     import standards_data as data
     from _common import environment
 
-from kechuang.products.matching import match_product, match_profile
-from kechuang.products.matching.rows import arrow_schema, columns_for
+from kechuang.matching import match_product, match_profile
+from kechuang.matching.rows import arrow_schema, columns_for
 
 AS_OF = data.AS_OF
 DISTRICTS = (

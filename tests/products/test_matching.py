@@ -28,14 +28,14 @@ from openpyxl import load_workbook
 
 from kechuang.core.errors import NotFound, ValidationError
 from kechuang.core.ids import make_uscc
-from kechuang.products.catalog import default_catalog, parse_catalog
-from kechuang.products.matching import (
+from kechuang.matching import (
     match_enterprise,
     match_product,
     match_profile,
     write_outreach_xlsx,
 )
-from kechuang.products.matching.population import profiles_table
+from kechuang.matching.population import profiles_table
+from kechuang.products.catalog import default_catalog, parse_catalog
 from kechuang.registry.imports import import_file
 from kechuang.standards import service as standards_service
 from kechuang.storage.db import unit_of_work
@@ -438,7 +438,7 @@ class _Release:
 
 
 def test_a_release_matches_as_the_registry_it_froze(registry: str) -> None:
-    from kechuang.products.matching import release_table
+    from kechuang.matching import release_table
 
     release = _Release(registry)
     table = release_table(release=release, as_of=AS_OF)

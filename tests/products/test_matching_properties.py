@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kechuang.matching import match_product, match_profile
+from kechuang.matching.population import profiles_table
 from kechuang.products.catalog import Catalog, default_catalog, parse_catalog
-from kechuang.products.matching import match_product, match_profile
-from kechuang.products.matching.population import profiles_table
 from kechuang.standards.engines import connect
 
 pytestmark = pytest.mark.filterwarnings(

@@ -211,7 +211,7 @@ def test_drill_down_is_for_city_wide_roles(app_client: TestClient, web_world: We
     sign_in(app_client, "gov")
     rid = web_world.release_id
     dash = app_client.get(f"/dashboard?release={rid}")
-    assert 'data-testid="indicators"' in dash.text and "科创助力贷授信企业数" in dash.text
+    assert 'data-testid="indicators"' in dash.text and "科创助力贷授信企业" in dash.text
     r = app_client.get(f"/dashboard/{rid}/sh_boost_loan_enterprises")
     assert r.status_code == 200, r.text[:2000]
     assert 'data-testid="records"' in r.text

@@ -21,7 +21,7 @@ from kechuang.cli.common import console, fail, handle_errors, print_json, t
 from kechuang.cli.standards import _read_profiles
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import parse_as_of
-from kechuang.products.matching import (
+from kechuang.matching import (
     OUTCOME_LABELS,
     CityMatch,
     ProductMatch,
@@ -30,7 +30,7 @@ from kechuang.products.matching import (
     match_profile,
     write_outreach_xlsx,
 )
-from kechuang.products.matching.population import TIERS
+from kechuang.matching.population import TIERS
 from kechuang.registry.reference import district_name
 from kechuang.storage.db import unit_of_work
 

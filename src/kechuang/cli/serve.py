@@ -79,7 +79,7 @@ def _settle_heap() -> None:
 
     for module in (
         "kechuang.standards.service",
-        "kechuang.products.matching",
+        "kechuang.matching",
         "kechuang.indicators.releases",
     ):
         with contextlib.suppress(ImportError):

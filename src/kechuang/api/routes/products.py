@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from kechuang import matching
 from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, page_of_list
 from kechuang.core.periods import today
-from kechuang.products import catalog, matching
+from kechuang.products import catalog
 from kechuang.products.schemas import ProductKind
 from kechuang.registry import service as registry_service
 

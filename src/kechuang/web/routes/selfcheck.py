@@ -19,7 +19,7 @@ from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.credit import service as credit_service
 from kechuang.credit.schemas import ApplicationCreate
-from kechuang.products.matching import OUTCOME_LABELS, ProductMatch, match_enterprise, match_profile
+from kechuang.matching import OUTCOME_LABELS, ProductMatch, match_enterprise, match_profile
 from kechuang.registry.enums import InstitutionKind
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.standards import service as standards_service

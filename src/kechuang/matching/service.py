@@ -3,7 +3,7 @@
 For every product open on the as-of date: ``eligible`` / ``not_eligible`` / ``undetermined``
 (missing facts named), the checks behind it (each product condition; for qualifications met on
 the facts, the standard's own evaluation with its per-criterion explanations), the smallest
-changes for products it misses (:mod:`~kechuang.products.matching.changes`), and the benefit.
+changes for products it misses (:mod:`~kechuang.matching.changes`), and the benefit.
 
 Order of the result: eligible products by benefit (largest first), then undetermined ones, then
 products it misses by closeness (fewest unmet conditions, then smallest change).
@@ -480,7 +480,7 @@ def match_profile(
     *, profile: Mapping[str, Any], as_of: dt.date, catalog: Catalog | None = None
 ) -> list[ProductMatch]:
     """Match an ad-hoc profile (a form or a file; fields as in the standards' profiles, money in
-    元; see :func:`~kechuang.products.matching.rows.profile_subject`).
+    元; see :func:`~kechuang.matching.rows.profile_subject`).
 
     Raises:
         ValidationError: invalid fields, each named.

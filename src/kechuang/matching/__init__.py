@@ -2,13 +2,13 @@
 
 One catalogue (:mod:`kechuang.products.catalog`), one set of standards (:mod:`kechuang.standards`):
 a product's eligibility is compiled to the standards' expression language
-(:mod:`~kechuang.products.matching.rules`), so the same condition runs for one enterprise in
+(:mod:`~kechuang.matching.rules`), so the same condition runs for one enterprise in
 Python (:func:`match_enterprise`, :func:`match_profile`) and over a population on Ibis/DuckDB
 (:func:`match_product`). See ``docs/products.md`` and ``docs/adr/0010-product-matching.md``.
 """
 
-from kechuang.products.matching.changes import Change
-from kechuang.products.matching.population import (
+from kechuang.matching.changes import Change
+from kechuang.matching.population import (
     CityMatch,
     match_product,
     population_table,
@@ -16,7 +16,7 @@ from kechuang.products.matching.population import (
     release_table,
     write_outreach_xlsx,
 )
-from kechuang.products.matching.service import (
+from kechuang.matching.service import (
     OUTCOME_LABELS,
     Benefit,
     ProductMatch,

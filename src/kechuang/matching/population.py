@@ -1,9 +1,9 @@
 """Match one product against a population: the outreach list a bank or programme office asks for.
 
-The product's conditions (the same expressions :func:`~kechuang.products.matching.match_enterprise`
+The product's conditions (the same expressions :func:`~kechuang.matching.match_enterprise`
 evaluates in Python) are compiled to Ibis and run over a match table — the registry's active
 enterprises as of the date, or any table with the match-row columns
-(:mod:`~kechuang.products.matching.rows`; e.g. built from a release) — on DuckDB by default.
+(:mod:`~kechuang.matching.rows`; e.g. built from a release) — on DuckDB by default.
 Every enterprise gets a tier: ``eligible``, ``near_eligible`` (exactly one condition unmet),
 ``not_eligible`` or ``undetermined``; counts by district and industry division come with it.
 """

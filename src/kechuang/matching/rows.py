@@ -1,6 +1,6 @@
 """Match rows: one flat row per enterprise holding every fact product rules read.
 
-A product's eligibility is compiled (:mod:`kechuang.products.matching.rules`) to expressions of
+A product's eligibility is compiled (:mod:`kechuang.matching.rules`) to expressions of
 :mod:`kechuang.standards.expr` over **one flat row** per enterprise, so the same rule runs for one
 enterprise in Python and for a population on Ibis/DuckDB. The columns:
 

@@ -1,7 +1,7 @@
 """A product's eligibility compiled to conditions in the standards' expression language.
 
 Each condition of :class:`~kechuang.products.schemas.Eligibility` becomes one :class:`Condition`
-whose ``expr`` reads the flat match row (:mod:`kechuang.products.matching.rows`):
+whose ``expr`` reads the flat match row (:mod:`kechuang.matching.rows`):
 
 * ``qualifications`` (any of the kinds): ``holds__<kind>``; for ``sci_tech_enterprise`` the
   standard's own rule over the ``holds__*`` columns; with ``qualification_basis: holds_or_meets``
