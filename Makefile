@@ -7,7 +7,8 @@
 #   make lint      ruff check, ruff format --check, mypy, lint-imports
 #   make test      the test suite (PYTEST_ARGS="..." to pass options, PYTEST_WORKERS=2 for xdist)
 #   make check     everything CI runs: sysdeps, dev, lint, full suite with coverage, no skips
-#   make bench     benchmarks/run.py
+#   make bench     import, standards, IP, credit and matching benchmarks
+#   make bench-national / bench-api   national-scale indicators; API load (50 users, 60 s)
 #   make clean     remove the venv and caches
 #
 # Never activate the venv; everything runs as $(VENV)/bin/<tool>.
@@ -36,7 +37,7 @@ else
 XDIST := -n $(PYTEST_WORKERS)
 endif
 
-.PHONY: help venv dev demo sysdeps lint test check bench clean
+.PHONY: help venv dev demo sysdeps lint test check bench bench-national bench-api clean
 
 help:
 	@sed -n '3,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -104,6 +105,16 @@ bench: dev
 	$(BIN)/python benchmarks/bench_standards.py
 	$(BIN)/python benchmarks/bench_ip.py
 	$(BIN)/python benchmarks/bench_credit.py
+	$(BIN)/python benchmarks/bench_matching.py
+
+# national-scale indicators: kechuang vs hand-written DuckDB SQL vs pandas (≈ 550 MB of Parquet)
+NATIONAL_DATA ?= /tmp/kc-national
+bench-national: dev
+	$(BIN)/python benchmarks/bench_indicators.py --data $(NATIONAL_DATA)
+
+# API load: 50 concurrent users for 60 s on loopback (self-check and dashboard endpoints)
+bench-api: dev
+	$(BIN)/python benchmarks/bench_api.py --users 50 --duration 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis htmlcov build dist

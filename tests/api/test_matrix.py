@@ -56,7 +56,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with unit_of_work(url) as session:
         load_shipped(session=session, actor="fixture")  # the shipped programme entries
     made = create_release(url=url, year=2024, root=releases, synthetic=True)
-    publish_release(made.release_id, by="fixture", root=releases)  # readable by every role
+    publish_release(
+        made.release_id, by="fixture", approved_by="checker", root=releases
+    )  # readable by every role
     app = create_app(url, Settings(database_url=url, releases_root=str(releases)))
     with TestClient(app) as client:
         headers = {}

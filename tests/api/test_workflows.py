@@ -221,7 +221,11 @@ def test_release_publication_needs_a_second_administrator(
     published = open_release(m.release_id).manifest
     assert client.get(f"/api/v1/releases/{m.release_id}", headers=ent).status_code == 200
     assert client.post(f"/api/v1/releases/{m.release_id}/publish", headers=prog).status_code == 409
-    assert (published.status, published.published_by) == ("published", "prog / gov")
+    assert (published.status, published.published_by, published.approved_by) == (
+        "published",
+        "prog",
+        "gov",
+    )
     verify = client.get(f"/api/v1/releases/{m.release_id}/verify", headers=auth(client, "aud"))
     assert verify.json()["ok"] is True
     html = client.get(f"/api/v1/releases/{m.release_id}/report?format=html&lang=en", headers=gov)

@@ -40,9 +40,13 @@ def test_release_lifecycle_through_the_cli(
 
     ok = runner.invoke(app, ["release", "verify", "2023-r2", *root])
     assert ok.exit_code == 0, ok.output
-    published = runner.invoke(app, ["release", "publish", "2023-r2", "--by", "审核员", *root])
+    published = runner.invoke(
+        app, ["release", "publish", "2023-r2", "--by", "统计员", "--approved-by", "审核员", *root]
+    )
     assert published.exit_code == 0, published.output
-    again = runner.invoke(app, ["release", "publish", "2023-r2", "--by", "审核员", *root])
+    again = runner.invoke(
+        app, ["release", "publish", "2023-r2", "--by", "统计员", "--approved-by", "审核员", *root]
+    )
     assert again.exit_code != 0
 
     (fresh_built.root / "2023-r2" / "definitions.json").write_text("[]", "utf-8")

@@ -79,12 +79,27 @@ def test_untouched_release_verifies(built: Built) -> None:
     assert res.files_checked == len(built.open().manifest.checksums)
 
 
+@pytest.mark.parametrize(
+    ("maker", "checker"), [("统计员", "统计员"), ("Ann", " ann "), ("统计员", "")]
+)
+def test_publishing_needs_a_second_person(fresh_built: Built, maker: str, checker: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        publish_release(
+            fresh_built.release_id, by=maker, approved_by=checker, root=fresh_built.root
+        )
+    assert err.value.code == "release.same_checker"
+    assert open_release(fresh_built.release_id, fresh_built.root).manifest.status == "draft"
+
+
 def test_publish_makes_it_immutable_and_verify_sees_a_changed_byte(fresh_built: Built) -> None:
-    m = publish_release(fresh_built.release_id, by="审核员", root=fresh_built.root)
-    assert (m.status, m.published_by) == ("published", "审核员")
+    m = publish_release(
+        fresh_built.release_id, by="统计员", approved_by="审核员", root=fresh_built.root
+    )
+    assert (m.status, m.published_by, m.approved_by) == ("published", "统计员", "审核员")
     assert m.published_at is not None
+    assert open_release(fresh_built.release_id, fresh_built.root).manifest.approved_by == "审核员"
     with pytest.raises(Conflict):
-        publish_release(fresh_built.release_id, by="x", root=fresh_built.root)
+        publish_release(fresh_built.release_id, by="x", approved_by="y", root=fresh_built.root)
     path = fresh_built.root / fresh_built.release_id / "tables" / "loan_ledger_event.parquet"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -105,14 +120,14 @@ def test_verify_recomputes_and_reports_a_figure_that_no_longer_matches(fresh_bui
     assert "indicators.json" in res.changed_files
     assert ("sci_tech_borrowers", "3", "2") in res.mismatches
     with pytest.raises(Conflict):
-        publish_release(fresh_built.release_id, by="x", root=fresh_built.root)
+        publish_release(fresh_built.release_id, by="x", approved_by="y", root=fresh_built.root)
 
 
 def test_correction_is_a_new_release_with_a_note_and_diff_shows_the_change(
     fresh_built: Built,
 ) -> None:
     root = fresh_built.root
-    publish_release(fresh_built.release_id, by="审核员", root=root)
+    publish_release(fresh_built.release_id, by="统计员", approved_by="审核员", root=root)
     with unit_of_work(fresh_built.url) as session:  # a late repayment report for L1
         loan = session.scalars(select(Loan).where(Loan.loan_no == "L1")).one()
         session.add(

@@ -258,9 +258,19 @@ def verify_cmd(
 @handle_errors
 def publish_cmd(
     release_id: str = typer.Argument(..., help=t("统计发布编号", "release id")),
-    by: str = typer.Option(..., "--by", help=t("发布人", "published by")),
+    by: str = typer.Option(..., "--by", help=t("发起发布的人", "who asks for publication (maker)")),
+    approved_by: str = typer.Option(
+        ...,
+        "--approved-by",
+        help=t("复核人（须为另一人）", "who approves it (checker, a different person)"),
+    ),
     root: Path | None = typer.Option(None, "--root", help=_ROOT),
 ) -> None:
-    """发布（此后不可更改）/ Publish a release (immutable from then on)."""
-    m = releases.publish_release(release_id, by=by, root=root)
-    console.print(t(f"已发布 {m.release_id}（{by}）", f"published {m.release_id} ({by})"))
+    """发布（双人复核；此后不可更改）/ Publish a release (maker-checker; immutable from then on)."""
+    m = releases.publish_release(release_id, by=by, approved_by=approved_by, root=root)
+    console.print(
+        t(
+            f"已发布 {m.release_id}（发起 {m.published_by}，复核 {m.approved_by}）",
+            f"published {m.release_id} (maker {m.published_by}, checker {m.approved_by})",
+        )
+    )

@@ -48,7 +48,7 @@ in every release manifest）.
 ```
 kechuang release create --year 2023 [--cutoff 2024-03-31] [--engine duckdb|sqlite|postgres|spark] [--note 修订说明]
 kechuang release list | show 2023-r1 | diff 2023-r1 2023-r2 | verify 2023-r1 [--engine sqlite]
-kechuang release publish 2023-r1 --by 审核员
+kechuang release publish 2023-r1 --by 统计员 --approved-by 审核员
 kechuang indicators explain sci_tech_borrowers --release 2023-r1 --out borrowers.xlsx
 ```
 

@@ -95,6 +95,9 @@ class ReleaseManifest:
     """Definition options the figures were computed under (:class:`kechuang.indicators.options.Options`)."""
     published_at: dt.datetime | None = None
     published_by: str | None = None
+    """Who asked for publication (the maker)."""
+    approved_by: str | None = None
+    """Who approved publication (the checker; a different person)."""
 
 
 class ReleaseView(Protocol):

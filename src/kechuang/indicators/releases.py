@@ -504,13 +504,29 @@ def verify_release(
     )
 
 
-def publish_release(release_id: str, *, by: str, root: Path | None = None) -> ReleaseManifest:
+def publish_release(
+    release_id: str, *, by: str, approved_by: str, root: Path | None = None
+) -> ReleaseManifest:
     """Publish a draft release: from now on it is immutable.
+
+    Publication is maker-checker: ``by`` asked for it and ``approved_by``, a different person,
+    approved it; both are recorded in the manifest. (The API and web check the checker's role.)
 
     Raises:
         NotFound: no such release.
+        ValidationError: the checker is the maker (or a name is blank).
         Conflict: already published, or its files no longer match their checksums.
     """
+    maker, checker = by.strip(), approved_by.strip()
+    if not maker or not checker or maker.casefold() == checker.casefold():
+        raise ValidationError(
+            Msg(
+                f"发布统计发布须由另一人复核：发起人 {maker or '（空）'}，复核人 {checker or '（空）'}",
+                f"publishing a release needs a second person: maker {maker or '(blank)'}, "
+                f"checker {checker or '(blank)'}",
+            ),
+            code="release.same_checker",
+        )
     release = open_release(release_id, root)
     if release.manifest.status == "published":
         raise Conflict(
@@ -529,7 +545,13 @@ def publish_release(release_id: str, *, by: str, root: Path | None = None) -> Re
             ),
             code="release.tampered",
         )
-    manifest = replace(release.manifest, status="published", published_at=utcnow(), published_by=by)
+    manifest = replace(
+        release.manifest,
+        status="published",
+        published_at=utcnow(),
+        published_by=maker,
+        approved_by=checker,
+    )
     _write_json(release.path / "manifest.json", manifest_to_dict(manifest))
     return manifest
 

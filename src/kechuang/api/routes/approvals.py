@@ -92,7 +92,8 @@ def _decide(
         root = settings_of(request).releases_root
         rel.publish_release(
             row.target,
-            by=f"{row.requested_by} / {scoped.actor}",
+            by=row.requested_by,
+            approved_by=scoped.actor,
             root=None if root is None else Path(root),
         )
     return ApprovalRead.model_validate(row)

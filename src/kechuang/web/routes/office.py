@@ -253,7 +253,9 @@ async def decide(ctx: PageCtx, approval_id: int) -> Response:
         )
         if not approve:
             return Msg(f"已驳回发布 {row.target}", f"publication of {row.target} rejected")
-        publish_release(row.target, by=ctx.actor, root=ctx.releases_root)
+        publish_release(
+            row.target, by=row.requested_by, approved_by=ctx.actor, root=ctx.releases_root
+        )
         return Msg(f"统计发布 {row.target} 已发布", f"release {row.target} published")
 
     return ctx.act("/office/releases", Msg("已处理", "done"), run)
