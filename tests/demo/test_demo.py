@@ -79,7 +79,11 @@ def _release_values(root: Path) -> dict[int, dict[str, Decimal]]:
 def test_headline_table_equals_the_seed(demo_dir: Path) -> None:
     values = _release_values(demo_dir)
     rows = headline(values)
-    assert [r.key for r in rows] == [f.key for f in SEED_FIGURES]
+    assert [r.key for r in rows] == [*(f.key for f in SEED_FIGURES), "gii_cluster_rank"]
+    assert (rows[-1].value, rows[-1].yoy) == (
+        "第5位",
+        "上升1位",
+    )  # external, loaded with its source
     bad = [(r.key, r.value, r.seed, r.yoy, r.seed_yoy) for r in rows if not r.ok]
     assert bad == []
     # Independently of the table code: every figure prints as the seed prints it.

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from kechuang.demo.calibration import FIGURES, Calibration, Figure, calibrate, printed, yoy_pct
 from kechuang.demo.synthetic import DemoFiles, generate
@@ -285,7 +285,28 @@ def headline(figures: dict[int, dict[str, Decimal]]) -> list[HeadlineRow]:
                 key, figure.label, _display(figure, value), figure.text(), yoy_text, seed_yoy, ok
             )
         )
+    rows.append(_gii_row(this.get("gii_cluster_rank"), last.get("gii_cluster_rank")))
     return rows
+
+
+GII_SEED_RANK: Final = 5
+GII_SEED_RISE: Final = 1
+"""Seed §7.2: 上海-苏州集群跻身全球科技集群第 5 位，较上年上升 1 位 (an external record, not computed)."""
+
+
+def _gii_row(rank: Decimal | None, previous: Decimal | None) -> HeadlineRow:
+    """The GII cluster rank: an external statistic loaded with its source, shown for completeness."""
+    shown = "—" if rank is None else f"第{int(rank)}位"
+    rise = None if rank is None or previous is None else int(previous) - int(rank)
+    return HeadlineRow(
+        "gii_cluster_rank",
+        "全球科技集群排名（上海-苏州，外部数据）",
+        shown,
+        f"第{GII_SEED_RANK}位",
+        "" if rise is None else f"上升{rise}位",
+        f"上升{GII_SEED_RISE}位",
+        rank == GII_SEED_RANK and rise == GII_SEED_RISE,
+    )
 
 
 __all__ = ["DemoResult", "HeadlineRow", "Step", "build", "headline", "release_and_report"]
