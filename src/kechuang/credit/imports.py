@@ -60,7 +60,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kechuang.core import importspec as sp
 from kechuang.core.enums import LabelledEnum
-from kechuang.core.errors import ImportRejected, Issue, KechuangError
+from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
 from kechuang.core.periods import Month, parse_period
@@ -68,10 +68,16 @@ from kechuang.core.tabular import read_table
 from kechuang.credit.enums import LedgerKind, LoanStatus, RepaymentMethod, Security
 from kechuang.credit.models import CreditGrant, LedgerEvent, Loan
 from kechuang.registry.enums import InstitutionKind
-from kechuang.registry.imports import ImportReport, Progress
+from kechuang.registry.imports import (
+    ImportReport,
+    Progress,
+    close_batch,
+    no_rows_issue,
+    open_batch,
+    reject,
+)
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
-from kechuang.storage.history import ImportBatch
 from kechuang.storage.upsert import upsert
 
 __all__ = [
@@ -1485,17 +1491,6 @@ _PREPARE: dict[str, Callable[[_Ctx, list[sp.ParsedRow]], Writer]] = {
 # =============================================================================== entry point
 
 
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
-
-
 def import_file(
     *,
     session: Session,
@@ -1532,13 +1527,7 @@ def import_file(
     del table  # a million raw rows: free them before the checks build their own structures
     issues = list(parsed.issues)
     if not parsed.errors and not total:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=file_name,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(file_name))
     ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:
@@ -1546,40 +1535,22 @@ def import_file(
     if progress:
         progress("parse", total, total)
     if ctx.failed:
-        raise _reject(file_name, issues)
+        raise reject(file_name, issues)
 
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=f"credit-{kind}",
         file=file_name,
         file_format=fmt,
         encoding=encoding,
         sha256=sha,
         rows_total=len(parsed.rows),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=f"credit-{kind}",
-        file_name=file_name,
-        sha256=sha,
-        file_format=fmt,
-        encoding=encoding,
-        rows_total=len(parsed.rows),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     ctx.batch_id = batch.id
     ctx.source = f"credit import {kind}: {file_name}"
     writer(ctx, report, progress)
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)

@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.errors import ImportRejected, Issue
+from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.tabular import RawTable, read_table
 from kechuang.funds import service
@@ -50,10 +49,18 @@ from kechuang.funds.models import (
     Investment,
     Valuation,
 )
-from kechuang.registry.imports import ImportReport, Progress, district_parser
+from kechuang.registry.imports import (
+    ImportReport,
+    Progress,
+    close_batch,
+    district_parser,
+    no_rows_issue,
+    open_batch,
+    reject,
+)
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import Base
-from kechuang.storage.history import ChangeHistory, ImportBatch, diff
+from kechuang.storage.history import ChangeHistory, diff
 from kechuang.storage.upsert import upsert
 
 __all__ = ["SPECS", "ImportReport", "import_file", "read_and_parse", "spec_for"]
@@ -569,17 +576,6 @@ SPECS: dict[str, sp.ImportSpec] = {
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
 
 
 def _fund_ids(session: Session, codes: set[str]) -> dict[str, int]:
@@ -1142,13 +1138,7 @@ def import_file(
     parsed = sp.parse_table(table, spec)
     issues = list(parsed.issues)
     if not parsed.errors and not table.rows:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=file,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(file))
     rows = parsed.rows
     upserts: list[dict[str, Any]] = []
     plain: list[tuple[str, Base | None, dict[str, Any]]] = []
@@ -1168,29 +1158,21 @@ def import_file(
     if progress:
         progress("parse", len(table.rows), len(table.rows))
     if any(i.severity == "error" for i in issues):
-        raise _reject(file, issues)
+        raise reject(file, issues)
 
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=f"funds-{kind}",
         file=file,
         file_format=table.format,
         encoding=table.encoding,
         sha256=sha,
         rows_total=len(rows),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=f"funds-{kind}",
-        file_name=file,
-        sha256=sha,
-        file_format=table.format,
-        encoding=table.encoding,
-        rows_total=len(rows),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     source = f"import funds {kind}: {file}"
 
     def tick(done: int) -> None:
@@ -1233,15 +1215,4 @@ def import_file(
             session, report, plain_model, plain, actor=actor, source=source, batch_id=batch.id
         )
         tick(len(rows))
-
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)

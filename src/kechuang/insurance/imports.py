@@ -57,7 +57,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kechuang.core import importspec as sp
 from kechuang.core.enums import LabelledEnum
-from kechuang.core.errors import ImportRejected, Issue, KechuangError
+from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
 from kechuang.core.tabular import read_table
@@ -72,10 +72,18 @@ from kechuang.insurance.models import (
 from kechuang.products import catalog as product_catalog
 from kechuang.products.schemas import ProductKind
 from kechuang.registry.enums import InstitutionKind
-from kechuang.registry.imports import ImportReport, Progress, district_parser
+from kechuang.registry.imports import (
+    ImportReport,
+    Progress,
+    close_batch,
+    district_parser,
+    no_rows_issue,
+    open_batch,
+    reject,
+)
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
-from kechuang.storage.history import ChangeHistory, ImportBatch, diff, json_value
+from kechuang.storage.history import ChangeHistory, diff, json_value
 from kechuang.storage.upsert import upsert
 
 __all__ = [
@@ -1688,17 +1696,6 @@ _PREPARE: dict[str, Callable[[_Ctx, list[sp.ParsedRow]], Writer]] = {
 # =============================================================================== entry point
 
 
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
-
-
 def import_file(
     *,
     session: Session,
@@ -1733,13 +1730,7 @@ def import_file(
     file_name, fmt, encoding = table.file, table.format, table.encoding
     issues = list(parsed.issues)
     if not parsed.errors and not total:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=file_name,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(file_name))
     ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:
@@ -1749,40 +1740,22 @@ def import_file(
     if progress:
         progress("parse", total, total)
     if ctx.failed:
-        raise _reject(file_name, issues)
+        raise reject(file_name, issues)
 
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=f"insurance-{kind}",
         file=file_name,
         file_format=fmt,
         encoding=encoding,
         sha256=sha,
         rows_total=len(parsed.rows),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=f"insurance-{kind}",
-        file_name=file_name,
-        sha256=sha,
-        file_format=fmt,
-        encoding=encoding,
-        rows_total=len(parsed.rows),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     ctx.batch_id = batch.id
     ctx.source = f"insurance import {kind}: {file_name}"
     writer(ctx, report, progress)
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)

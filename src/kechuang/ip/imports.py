@@ -37,7 +37,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.errors import ImportRejected, InvalidIdentifier, Issue
+from kechuang.core.errors import InvalidIdentifier, Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.ids import (
     PATENT_KINDS,
@@ -68,10 +68,18 @@ from kechuang.ip.models import (
     Pledge,
     pledge_patent,
 )
-from kechuang.registry.imports import ImportReport, Progress, district_parser
+from kechuang.registry.imports import (
+    ImportReport,
+    Progress,
+    close_batch,
+    district_parser,
+    no_rows_issue,
+    open_batch,
+    reject,
+)
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
-from kechuang.storage.history import ChangeHistory, ImportBatch
+from kechuang.storage.history import ChangeHistory
 from kechuang.storage.upsert import UpsertResult, upsert
 
 __all__ = [
@@ -2483,17 +2491,6 @@ _PREPARE: dict[str, Callable[[_Ctx, list[sp.ParsedRow]], Writer]] = {
 # =============================================================================== entry points
 
 
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
-
-
 def import_file(
     *,
     session: Session,
@@ -2530,13 +2527,7 @@ def import_file(
     parsed = sp.parse_table(table, spec)
     issues = list(parsed.issues)
     if not parsed.errors and not table.rows:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=table.file,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(table.file))
     ctx = _Ctx(session=session, file=table.file, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:  # rows that parsed cleanly get every cross-field and reference check too
@@ -2544,44 +2535,26 @@ def import_file(
     if progress:
         progress("parse", total, total)
     if ctx.failed:
-        raise _reject(table.file, issues)
+        raise reject(table.file, issues)
 
     rows = parsed.rows
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=kind,
         file=table.file,
         file_format=table.format,
         encoding=table.encoding,
         sha256=sha,
         rows_total=len(rows),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=kind,
-        file_name=table.file,
-        sha256=sha,
-        file_format=table.format,
-        encoding=table.encoding,
-        rows_total=len(rows),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     ctx.batch_id = batch.id
     ctx.source = f"ip import {kind}: {table.file}"
     writer(ctx, report, progress)
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)
 
 
 ILLUSTRATIVE_CONCORDANCE = "ipc_sei_concordance_illustrative.csv"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -29,16 +28,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.errors import ImportRejected, Issue
+from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
 from kechuang.core.tabular import RawTable, read_table
 from kechuang.policy.enums import PolicyKind, SourceStatus
 from kechuang.policy.models import ExternalStatistic, PolicyItem
 from kechuang.policy.schemas import CODE_PATTERN, KEY_PATTERN, SECTION_PATTERN
-from kechuang.registry.imports import ImportReport, Progress
+from kechuang.registry.imports import (
+    ImportReport,
+    Progress,
+    close_batch,
+    no_rows_issue,
+    open_batch,
+    reject,
+)
 from kechuang.storage.base import Base
-from kechuang.storage.history import ImportBatch
 from kechuang.storage.upsert import upsert
 
 __all__ = [
@@ -445,17 +450,6 @@ SHIPPED_FILES: dict[str, str] = {
 # ---------------------------------------------------------------- checks
 
 
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
-
-
 _POLICY_FIELDS = tuple(c.field for c in POLICY_ITEMS.columns)
 _STAT_FIELDS = tuple(c.field for c in EXTERNAL_STATISTICS.columns)
 
@@ -563,13 +557,7 @@ def import_file(
     parsed = sp.parse_table(table, spec)
     issues = list(parsed.issues)
     if not parsed.errors and not table.rows:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=file,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(file))
     payload: list[dict[str, Any]] = []
     if parsed.rows:  # row checks need no database: report them together with cell errors
         if kind == "policy_items":
@@ -579,29 +567,21 @@ def import_file(
     if progress:
         progress("parse", len(table.rows), len(table.rows))
     if any(i.severity == "error" for i in issues):
-        raise _reject(file, issues)
+        raise reject(file, issues)
 
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=f"policy-{kind}",
         file=file,
         file_format=table.format,
         encoding=table.encoding,
         sha256=sha,
         rows_total=len(payload),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=f"policy-{kind}",
-        file_name=file,
-        sha256=sha,
-        file_format=table.format,
-        encoding=table.encoding,
-        rows_total=len(payload),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     model: type[Base]
     key: tuple[str, ...]
     if kind == "policy_items":
@@ -625,13 +605,7 @@ def import_file(
         progress=tick,
     )
     report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = res.created, res.updated, res.unchanged
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)
 
 
 def import_policy_items(

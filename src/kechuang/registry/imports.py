@@ -545,7 +545,11 @@ class ImportReport:
         )
 
 
-def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
+def reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
+    """The error that rejects the whole of ``file`` with every issue (nothing is imported).
+
+    Shared by every domain's ``import_file`` so that all imports word a rejection alike.
+    """
     n = sum(1 for i in issues if i.severity == "error")
     return ImportRejected(
         Msg(
@@ -554,6 +558,73 @@ def _reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
         ),
         issues=issues,
     )
+
+
+def no_rows_issue(file: str) -> Issue:
+    """The issue of a file that has a header but no data rows."""
+    return Issue(
+        rule="import.no_rows",
+        file=file,
+        message=Msg("文件中没有数据行", "the file has no data rows"),
+    )
+
+
+def open_batch(
+    session: Session,
+    *,
+    kind: str,
+    batch_kind: str,
+    file: str,
+    file_format: str,
+    encoding: str | None,
+    sha256: str,
+    rows_total: int,
+    actor: str,
+    dry_run: bool,
+    issues: list[Issue],
+) -> tuple[ImportReport, ImportBatch]:
+    """Start writing a checked file: its report and its (flushed) :class:`ImportBatch`.
+
+    ``kind`` names the report, ``batch_kind`` the batch (domains prefix it, e.g. ``funds-calls``).
+    Close with :func:`close_batch` once the rows are written.
+    """
+    report = ImportReport(
+        kind=kind,
+        file=file,
+        file_format=file_format,
+        encoding=encoding,
+        sha256=sha256,
+        rows_total=rows_total,
+        dry_run=dry_run,
+        issues=issues,
+    )
+    batch = ImportBatch(
+        kind=batch_kind,
+        file_name=file,
+        sha256=sha256,
+        file_format=file_format,
+        encoding=encoding,
+        rows_total=rows_total,
+        actor=actor,
+    )
+    session.add(batch)
+    session.flush()
+    return report, batch
+
+
+def close_batch(session: Session, report: ImportReport, batch: ImportBatch) -> ImportReport:
+    """Record the counts on the batch and link it to the report; drop it if nothing changed."""
+    if report.changed:
+        batch.created, batch.updated, batch.unchanged = (
+            report.created,
+            report.updated,
+            report.unchanged,
+        )
+        report.batch_id = batch.id
+    else:
+        session.delete(batch)
+    session.flush()
+    return report
 
 
 def _enterprise_ids(session: Session, usccs: set[str]) -> dict[str, int]:
@@ -695,13 +766,7 @@ def import_file(
     parsed = sp.parse_table(table, spec)
     issues = list(parsed.issues)
     if not parsed.errors and not table.rows:
-        issues.append(
-            Issue(
-                rule="import.no_rows",
-                file=table.file,
-                message=Msg("文件中没有数据行", "the file has no data rows"),
-            )
-        )
+        issues.append(no_rows_issue(table.file))
     rows = parsed.rows
     if kind == "enterprise-years":
         for r in rows:
@@ -714,29 +779,21 @@ def import_file(
     if progress:
         progress("parse", len(table.rows), len(table.rows))
     if any(i.severity == "error" for i in issues):
-        raise _reject(table.file, issues)
+        raise reject(table.file, issues)
 
-    report = ImportReport(
+    report, batch = open_batch(
+        session,
         kind=kind,
+        batch_kind=kind,
         file=table.file,
         file_format=table.format,
         encoding=table.encoding,
         sha256=sha,
         rows_total=len(rows),
+        actor=actor,
         dry_run=dry_run,
         issues=issues,
     )
-    batch = ImportBatch(
-        kind=kind,
-        file_name=table.file,
-        sha256=sha,
-        file_format=table.format,
-        encoding=table.encoding,
-        rows_total=len(rows),
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
     source = f"import {kind}: {table.file}"
     defaults = _DEFAULTS.get(kind, {})
 
@@ -788,18 +845,7 @@ def import_file(
             progress=tick,
         )
         report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
-
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
+    return close_batch(session, report, batch)
 
 
 def _import_institutions(
@@ -844,7 +890,7 @@ def _import_institutions(
                 )
             )
     if issues:
-        raise _reject(file, [*report.issues, *issues])
+        raise reject(file, [*report.issues, *issues])
     while pending:
         waiting = {p.values["code"] for p in pending}
         level = [
@@ -864,7 +910,7 @@ def _import_institutions(
                 )
                 for r in pending
             ]
-            raise _reject(file, [*report.issues, *cyc])
+            raise reject(file, [*report.issues, *cyc])
         payload = []
         for r in level:
             values = {k: v for k, v in r.values.items() if k != "parent_code"}
