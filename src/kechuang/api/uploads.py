@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from fastapi import UploadFile
+from fastapi import Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from kechuang.core.errors import ValidationError
+from kechuang.api.deps import Scoped, settings_of
+from kechuang.auth.errors import PermissionDenied
+from kechuang.core.errors import Issue, ValidationError
 from kechuang.core.i18n import Msg
+from kechuang.core.importspec import ParsedRow
 from kechuang.storage import audit
 
 ROLLBACK_ONLY = "kechuang_rollback_only"
@@ -138,3 +141,74 @@ def run_import(
         message_en=summary.en,
         issues=[IssueOut(**i.as_dict()) for i in report.issues],
     )
+
+
+def import_upload(
+    scoped: Scoped,
+    request: Request,
+    upload: UploadFile,
+    *,
+    kind: str,
+    domain: str,
+    importer: Callable[..., Any],
+    dry_run: bool,
+    precheck: Callable[[Path], None] | None = None,
+) -> ImportReportOut:
+    """:func:`run_import` for an API route: the caller's session and actor, the app's size limit."""
+    return run_import(
+        session=scoped.session,
+        upload=upload,
+        kind=kind,
+        domain=domain,
+        importer=importer,
+        actor=scoped.actor,
+        dry_run=dry_run,
+        max_bytes=settings_of(request).max_upload_bytes,
+        precheck=precheck,
+    )
+
+
+def reject_foreign_rows(
+    path: Path,
+    rows: Iterable[ParsedRow],
+    offending: Callable[[ParsedRow], tuple[str, str] | None],
+    *,
+    row_message: Msg,
+    touched: Msg,
+) -> None:
+    """Refuse a whole upload if any row belongs to another organisation than the caller's.
+
+    Args:
+        path: the saved upload (its name is the file the issues name).
+        rows: the parsed rows of the file.
+        offending: for one row, the ``(field, value)`` that names another organisation, or
+            ``None`` if the row is the caller's.
+        row_message: the message of each row's issue (e.g. "a record of another bank").
+        touched: what the offending rows touch, for the summary (e.g. "another bank's records").
+
+    Raises:
+        PermissionDenied: ``auth.foreign_org`` with one issue per offending row.
+    """
+    issues: list[Issue] = []
+    for row in rows:
+        bad = offending(row)
+        if bad is not None:
+            issues.append(
+                Issue(
+                    rule="auth.foreign_org",
+                    message=row_message,
+                    file=path.name,
+                    row=row.row,
+                    column=row.raw.get(bad[0], bad[0]),
+                    value=bad[1],
+                )
+            )
+    if issues:
+        raise PermissionDenied(
+            Msg(
+                f"{path.name}：{len(issues)} 行涉及{touched.zh}，整个文件未导入",
+                f"{path.name}: {len(issues)} row(s) touch {touched.en}; nothing was imported",
+            ),
+            code="auth.foreign_org",
+            issues=issues,
+        )

@@ -9,6 +9,7 @@ queue.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
@@ -17,14 +18,13 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload, reject_foreign_rows
 from kechuang.auth import approvals
 from kechuang.auth.enums import ApprovalKind, Role
-from kechuang.auth.errors import PermissionDenied
 from kechuang.core import importspec as sp
-from kechuang.core.errors import Issue, ValidationError
+from kechuang.core.errors import ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.core.tabular import read_table
@@ -374,8 +374,11 @@ def pay_claim(
 # ----------------------------------------------------------------------------- imports
 
 
-def _bank_precheck(scoped: Scoped, kind: str) -> Any:
-    """A bank officer's file may only touch the officer's bank's grants and loans."""
+def bank_precheck(scoped: Scoped, kind: str) -> Callable[[FilePath], None] | None:
+    """A bank officer's file may only touch the officer's bank's grants and loans.
+
+    ``None`` for other roles; used by the API route and the web bank pages alike.
+    """
     if scoped.principal.role is not Role.BANK_OFFICER:
         return None
     session = scoped.session
@@ -399,40 +402,28 @@ def _bank_precheck(scoped: Scoped, kind: str) -> Any:
                 select(Loan.loan_no, Loan.bank_id).where(Loan.loan_no.in_(loans))
             )
         }
-        issues: list[Issue] = []
-        for row in parsed.rows:
+
+        def offending(row: sp.ParsedRow) -> tuple[str, str] | None:
             v = row.values
-            bad = None
             if (
                 "bank_code" in v
                 and v["bank_code"] is not None
                 and v["bank_code"] != scoped.principal.org
             ):
-                bad = ("bank_code", str(v["bank_code"]))
-            elif v.get("contract_no") in grant_bank and grant_bank[v["contract_no"]] != own:
-                bad = ("contract_no", str(v["contract_no"]))
-            elif v.get("loan_no") in loan_bank and loan_bank[v["loan_no"]] != own:
-                bad = ("loan_no", str(v["loan_no"]))
-            if bad is not None:
-                issues.append(
-                    Issue(
-                        rule="auth.foreign_org",
-                        message=Msg("不属于本银行的记录", "a record of another bank"),
-                        file=path.name,
-                        row=row.row,
-                        column=row.raw.get(bad[0], bad[0]),
-                        value=bad[1],
-                    )
-                )
-        if issues:
-            raise PermissionDenied(
-                Msg(
-                    f"{path.name}：{len(issues)} 行涉及其他银行的记录，整个文件未导入",
-                    f"{path.name}: {len(issues)} row(s) touch another bank's records; nothing was imported",
-                ),
-                code="auth.foreign_org",
-                issues=issues,
-            )
+                return ("bank_code", str(v["bank_code"]))
+            if v.get("contract_no") in grant_bank and grant_bank[v["contract_no"]] != own:
+                return ("contract_no", str(v["contract_no"]))
+            if v.get("loan_no") in loan_bank and loan_bank[v["loan_no"]] != own:
+                return ("loan_no", str(v["loan_no"]))
+            return None
+
+        reject_foreign_rows(
+            path,
+            parsed.rows,
+            offending,
+            row_message=Msg("不属于本银行的记录", "a record of another bank"),
+            touched=Msg("其他银行的记录", "another bank's records"),
+        )
 
     return check
 
@@ -446,14 +437,13 @@ def import_credit_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import a bank's reporting file (grants, monthly loans, ledger events), all or nothing."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="credit",
         importer=credit_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
-        precheck=_bank_precheck(scoped, kind),
+        precheck=bank_precheck(scoped, kind),
     )

@@ -10,13 +10,11 @@ from fastapi import APIRouter, File, Path, Request, UploadFile
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload, reject_foreign_rows
 from kechuang.auth.enums import Role
-from kechuang.auth.errors import PermissionDenied
 from kechuang.core import importspec as sp
-from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.core.tabular import read_table
@@ -101,34 +99,22 @@ def _manager_precheck(scoped: Scoped, kind: str) -> Any:
                 select(Fund.code, Fund.manager_institution_id).where(Fund.code.in_(codes))
             )
         }
-        issues: list[Issue] = []
-        for r in parsed.rows:
+
+        def offending(r: sp.ParsedRow) -> tuple[str, str] | None:
             v = r.values
-            bad: tuple[str, str] | None = None
             if v.get("manager_code") not in (None, scoped.principal.org):
-                bad = ("manager_code", str(v["manager_code"]))
-            elif v.get(key) in managers and managers[v[key]] != own:
-                bad = (key, str(v[key]))
-            if bad is not None:
-                issues.append(
-                    Issue(
-                        rule="auth.foreign_org",
-                        message=Msg("不属于本管理人的基金", "a fund of another manager"),
-                        file=path.name,
-                        row=r.row,
-                        column=r.raw.get(bad[0], bad[0]),
-                        value=bad[1],
-                    )
-                )
-        if issues:
-            raise PermissionDenied(
-                Msg(
-                    f"{path.name}：{len(issues)} 行涉及其他管理人的基金，整个文件未导入",
-                    f"{path.name}: {len(issues)} row(s) touch another manager's funds; nothing was imported",
-                ),
-                code="auth.foreign_org",
-                issues=issues,
-            )
+                return ("manager_code", str(v["manager_code"]))
+            if v.get(key) in managers and managers[v[key]] != own:
+                return (key, str(v[key]))
+            return None
+
+        reject_foreign_rows(
+            path,
+            parsed.rows,
+            offending,
+            row_message=Msg("不属于本管理人的基金", "a fund of another manager"),
+            touched=Msg("其他管理人的基金", "another manager's funds"),
+        )
 
     return check
 
@@ -142,14 +128,13 @@ def import_funds_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import a fund manager's file, all or nothing."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="funds",
         importer=funds_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
         precheck=_manager_precheck(scoped, kind),
     )

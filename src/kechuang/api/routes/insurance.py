@@ -17,14 +17,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload, reject_foreign_rows
 from kechuang.auth import approvals
 from kechuang.auth.enums import ApprovalKind, Role
-from kechuang.auth.errors import PermissionDenied
 from kechuang.core import importspec as sp
-from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.periods import today
 from kechuang.core.tabular import read_table
@@ -289,34 +287,22 @@ def _insurer_precheck(scoped: Scoped, kind: str) -> Any:
             .where(InsurancePolicy.policy_no.in_(numbers))
         ):
             shared.setdefault(policy_no, set()).add(insurer_id)
-        issues: list[Issue] = []
-        for r in parsed.rows:
+
+        def offending(r: sp.ParsedRow) -> tuple[str, str] | None:
             v = r.values
-            bad: tuple[str, str] | None = None
             if v.get("insurer_code") not in (None, scoped.principal.org):
-                bad = ("insurer_code", str(v["insurer_code"]))
-            elif v.get("policy_no") in shared and own not in shared[v["policy_no"]]:
-                bad = ("policy_no", str(v["policy_no"]))
-            if bad is not None:
-                issues.append(
-                    Issue(
-                        rule="auth.foreign_org",
-                        message=Msg("不属于本保险机构的记录", "a record of another insurer"),
-                        file=path.name,
-                        row=r.row,
-                        column=r.raw.get(bad[0], bad[0]),
-                        value=bad[1],
-                    )
-                )
-        if issues:
-            raise PermissionDenied(
-                Msg(
-                    f"{path.name}：{len(issues)} 行涉及其他保险机构的记录，整个文件未导入",
-                    f"{path.name}: {len(issues)} row(s) touch another insurer's records; nothing was imported",
-                ),
-                code="auth.foreign_org",
-                issues=issues,
-            )
+                return ("insurer_code", str(v["insurer_code"]))
+            if v.get("policy_no") in shared and own not in shared[v["policy_no"]]:
+                return ("policy_no", str(v["policy_no"]))
+            return None
+
+        reject_foreign_rows(
+            path,
+            parsed.rows,
+            offending,
+            row_message=Msg("不属于本保险机构的记录", "a record of another insurer"),
+            touched=Msg("其他保险机构的记录", "another insurer's records"),
+        )
 
     return check
 
@@ -330,14 +316,13 @@ def import_insurance_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import an insurer's file (policies, co-insurance shares, insured objects, claims)."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="insurance",
         importer=insurance_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
         precheck=_insurer_precheck(scoped, kind),
     )

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from sqlalchemy import select
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload
 from kechuang.core.periods import today
 from kechuang.ip import imports as ip_imports
 from kechuang.ip import service as ip_service
@@ -84,13 +84,12 @@ def import_ip_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import an IP file (patents, legal-status events, PCT, pledges, awards …), all or nothing."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="ip",
         importer=ip_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
     )

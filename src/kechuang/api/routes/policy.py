@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, page_of_list
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload
 from kechuang.policy import imports as policy_imports
 from kechuang.policy import service as policy_service
 from kechuang.policy.enums import PolicyKind
@@ -93,13 +93,12 @@ def import_policy_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import programme entries or external statistics, all or nothing."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="policy",
         importer=policy_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
     )

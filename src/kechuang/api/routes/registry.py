@@ -9,10 +9,10 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from kechuang.api.deps import Scoped, authorize, settings_of
+from kechuang.api.deps import Scoped, authorize
 from kechuang.api.pagination import Page, PageDep, paginate
 from kechuang.api.types import UtcDatetime
-from kechuang.api.uploads import ImportReportOut, run_import
+from kechuang.api.uploads import ImportReportOut, import_upload
 from kechuang.core.periods import today
 from kechuang.registry import imports as registry_imports
 from kechuang.registry import service as registry_service
@@ -176,13 +176,12 @@ def import_registry_file(
     dry_run: bool = False,
 ) -> ImportReportOut:
     """Import a registry file, all or nothing (422 with the row-level report if any row is bad)."""
-    return run_import(
-        session=scoped.session,
-        upload=file,
+    return import_upload(
+        scoped,
+        request,
+        file,
         kind=kind,
         domain="registry",
         importer=registry_imports.import_file,
-        actor=scoped.actor,
         dry_run=dry_run,
-        max_bytes=settings_of(request).max_upload_bytes,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from kechuang.api.deps import Scoped, settings_of
-from kechuang.api.routes.credit import _bank_precheck
+from kechuang.api.routes.credit import bank_precheck
 from kechuang.api.uploads import run_import
 from kechuang.auth import policy
 from kechuang.core.errors import KechuangError, ValidationError
@@ -274,7 +274,7 @@ def _import(ctx: PageCtx, upload: UploadFile, kind: str, *, dry_run: bool) -> Re
             actor=ctx.actor,
             dry_run=dry_run,
             max_bytes=settings_of(ctx.request).max_upload_bytes,
-            precheck=_bank_precheck(scoped, kind),
+            precheck=bank_precheck(scoped, kind),
         )
     except KechuangError as exc:
         ctx.rollback()
