@@ -12,8 +12,9 @@ What it does:
 2. Starts ``uvicorn`` in a subprocess on ``127.0.0.1`` (a free port; ``kechuang serve``'s
    application) and waits for ``/api/v1/health``.
 3. Runs ``--users`` concurrent closed-loop users for ``--duration`` seconds. Each user repeatedly
-   calls its endpoint — enterprise users ``GET /api/v1/standards/tech_sme/evaluate/{own USCC}``
-   (the self-check) and ``GET /api/v1/dashboard``; officers ``GET /api/v1/dashboard`` — then
+   calls its endpoints in turn — enterprise users the self-check (``GET
+   /api/v1/standards/tech_sme/evaluate/{own USCC}`` and ``GET /api/v1/products/match/{own USCC}``,
+   every product matched) and ``GET /api/v1/dashboard``; officers ``GET /api/v1/dashboard`` — then
    waits a think time drawn uniformly from 0.5–1.5 × ``--think`` seconds (a person reading the
    page; 0 = flat out). Users start spread over one think time, so they do not arrive in lockstep.
 4. Prints requests, errors, throughput and p50 / p95 / p99 latency (overall and per endpoint)
@@ -52,6 +53,7 @@ else:  # run as a script: benchmarks/ is on sys.path
 TARGET_P95_MS = 100.0
 SELF_CHECK = "self-check"
 DASHBOARD = "dashboard"
+PRODUCT_MATCH = "self-check products"
 
 
 def free_port() -> int:
@@ -167,9 +169,11 @@ async def simulated_user(
     headers = {"Authorization": f"Bearer {person['token']}"}
     calls = [(DASHBOARD, "/api/v1/dashboard")]
     if person["role"] == "enterprise":
-        calls.insert(
-            0, (SELF_CHECK, f"/api/v1/standards/tech_sme/evaluate/{person['org']}?as_of=2024-06-30")
-        )
+        # the 政策计算器: a qualification check and every product matched, as the page shows them
+        calls[0:0] = [
+            (SELF_CHECK, f"/api/v1/standards/tech_sme/evaluate/{person['org']}?as_of=2024-06-30"),
+            (PRODUCT_MATCH, f"/api/v1/products/match/{person['org']}?as_of=2024-06-30"),
+        ]
     rng = random.Random(person["token"])
     if think:  # users arrive spread over one think time, not all at once
         await asyncio.sleep(rng.uniform(0, think))
@@ -306,19 +310,24 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     overall = result["overall"]
-    passed = overall["errors"] == 0 and overall["p95_ms"] <= TARGET_P95_MS
+    # every endpoint must meet the target, not only the mix
+    passed = all(
+        s["errors"] == 0 and s["p95_ms"] <= TARGET_P95_MS
+        for s in [overall, *result["endpoints"].values()]
+    )
     result["passed"] = passed
     print(
-        f"{'endpoint':12} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)"
+        f"{'endpoint':20} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)"
     )
     for name, s in [("overall", overall), *result["endpoints"].items()]:
         print(
-            f"{name:12} {s['requests']:9d} {s['errors']:7d} {s['per_second']:7.1f} "
+            f"{name:20} {s['requests']:9d} {s['errors']:7d} {s['per_second']:7.1f} "
             f"{s['p50_ms']:7.1f} {s['p95_ms']:7.1f} {s['p99_ms']:7.1f} {s['max_ms']:7.1f}"
         )
     verdict = "PASS" if passed else "FAIL"
     print(
-        f"target: p95 ≤ {TARGET_P95_MS:.0f} ms, no errors → {verdict} (p95 {overall['p95_ms']} ms, {overall['errors']} errors)"
+        f"target: p95 ≤ {TARGET_P95_MS:.0f} ms on every endpoint, no errors → {verdict} "
+        f"(overall p95 {overall['p95_ms']} ms, {overall['errors']} errors)"
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
