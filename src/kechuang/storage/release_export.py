@@ -26,7 +26,7 @@ rows in primary-key order), so two snapshots of the same data have the same byte
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -113,7 +113,7 @@ def _select_sql(table: Table, dialect: str) -> str:
     return f'SELECT {", ".join(cols)} FROM "{table.name}" ORDER BY {order}'
 
 
-def _column(values: list[Any], col_type: TypeEngine[Any], dialect: str) -> Any:
+def _column(values: Sequence[Any], col_type: TypeEngine[Any], dialect: str) -> Any:
     """One batch of one column as an Arrow array of the column's declared type."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -135,29 +135,77 @@ def _column(values: list[Any], col_type: TypeEngine[Any], dialect: str) -> Any:
     if pa.types.is_decimal(target):
         return pa.array(values, target)
     if pa.types.is_string(target):
-        return pa.array([v if v is None or isinstance(v, str) else str(v) for v in values])
+        try:  # the usual case: the driver returned text (or NULL) throughout
+            return pa.array(values, pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            return pa.array(
+                [v if v is None or isinstance(v, str) else str(v) for v in values], pa.string()
+            )
     return pa.array(values, target)
+
+
+ROW_GROUP_ROWS = 1024 * 1024
+"""Rows per Parquet row group (pyarrow's default, so streamed files equal whole-table writes)."""
+
+_PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "write_statistics": True,
+    "store_schema": True,
+}
+
+
+def _schema(table: Table) -> Any:
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c.name, arrow_type(c.type)) for c in table.columns])
+
+
+def iter_batches(engine: Engine, table: Table) -> Iterator[Any]:
+    """The rows of ``table`` as Arrow record batches of at most :data:`BATCH_ROWS` rows, with the
+    declared types, in primary-key order.
+
+    Reads with the raw DB-API cursor (no SQLAlchemy row objects); on PostgreSQL a server-side
+    (named) cursor, so the result is streamed rather than held whole by the driver.
+    """
+    import pyarrow as pa
+
+    dialect = engine.dialect.name
+    schema = _schema(table)
+    sql = _select_sql(table, dialect)
+    raw = engine.raw_connection()
+    try:
+        driver: Any = raw.driver_connection
+        if dialect == "postgresql":
+            cursor = driver.cursor(name=f"kc_snapshot_{table.name}")
+            cursor.itersize = BATCH_ROWS
+        else:
+            cursor = driver.cursor()
+        try:
+            cursor.execute(sql)
+            while True:
+                rows = cursor.fetchmany(BATCH_ROWS)
+                if not rows:
+                    break
+                columns = zip(*rows, strict=True)
+                arrays = [
+                    _column(values, col.type, dialect)
+                    for values, col in zip(columns, table.columns, strict=True)
+                ]
+                yield pa.record_batch(arrays, schema=schema)
+        finally:
+            cursor.close()
+        if dialect == "postgresql":
+            raw.rollback()  # read only: end the transaction the named cursor needed
+    finally:
+        raw.close()
 
 
 def read_table(engine: Engine, table: Table) -> Any:
     """The rows of ``table`` as an Arrow table with the declared types (primary-key order)."""
     import pyarrow as pa
 
-    dialect = engine.dialect.name
-    schema = pa.schema([pa.field(c.name, arrow_type(c.type)) for c in table.columns])
-    batches = []
-    with engine.connect() as conn:
-        result = conn.exec_driver_sql(_select_sql(table, dialect))
-        while True:
-            rows = result.fetchmany(BATCH_ROWS)
-            if not rows:
-                break
-            columns = list(zip(*rows, strict=True))
-            arrays = [
-                _column(list(values), col.type, dialect)
-                for values, col in zip(columns, table.columns, strict=True)
-            ]
-            batches.append(pa.record_batch(arrays, schema=schema))
+    schema = _schema(table)
+    batches = list(iter_batches(engine, table))
     if not batches:
         return schema.empty_table()
     return pa.Table.from_batches(batches, schema=schema)
@@ -167,7 +215,37 @@ def write_parquet(arrow: Any, path: Path) -> None:
     """Write ``arrow`` deterministically (zstd, no pandas metadata)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(arrow, path, compression="zstd", write_statistics=True, store_schema=True)
+    pq.write_table(arrow, path, row_group_size=ROW_GROUP_ROWS, **_PARQUET_OPTIONS)
+
+
+def write_table_parquet(engine: Engine, table: Table, path: Path) -> int:
+    """Stream ``table`` into ``path`` (same bytes as :func:`write_parquet` of
+    :func:`read_table`): batches are written as they are fetched, in row groups of exactly
+    :data:`ROW_GROUP_ROWS` rows, so memory stays bounded by about one row group. Returns the rows.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema(table)
+    rows = 0
+    pending: list[Any] = []
+    pending_rows = 0
+    with pq.ParquetWriter(path, schema, **_PARQUET_OPTIONS) as writer:
+        for batch in iter_batches(engine, table):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            rows += batch.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                buffered = pa.Table.from_batches(pending, schema=schema)
+                writer.write_table(buffered.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                rest = buffered.slice(ROW_GROUP_ROWS).combine_chunks()
+                pending = rest.to_batches() if rest.num_rows else []
+                pending_rows = rest.num_rows
+        if pending_rows or rows == 0:
+            writer.write_table(
+                pa.Table.from_batches(pending, schema=schema), row_group_size=ROW_GROUP_ROWS
+            )
+    return rows
 
 
 def snapshot(
@@ -194,10 +272,9 @@ def snapshot(
     chosen.sort(key=lambda t: t.name)
     out: list[TableSnapshot] = []
     for n, table in enumerate(chosen, start=1):
-        arrow = read_table(engine, table)
         path = folder / f"{table.name}.parquet"
-        write_parquet(arrow, path)
-        out.append(TableSnapshot(table.name, path, arrow.num_rows, sha256_of(path)))
+        rows = write_table_parquet(engine, table, path)
+        out.append(TableSnapshot(table.name, path, rows, sha256_of(path)))
         if progress:
             progress("snapshot", n, len(chosen))
     return out
@@ -205,10 +282,13 @@ def snapshot(
 
 __all__ = [
     "BATCH_ROWS",
+    "ROW_GROUP_ROWS",
     "TableSnapshot",
     "arrow_type",
+    "iter_batches",
     "read_table",
     "sha256_of",
     "snapshot",
     "write_parquet",
+    "write_table_parquet",
 ]
