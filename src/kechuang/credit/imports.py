@@ -64,7 +64,6 @@ from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
 from kechuang.core.periods import Month, parse_period
-from kechuang.core.tabular import read_table
 from kechuang.credit.enums import LedgerKind, LoanStatus, RepaymentMethod, Security
 from kechuang.credit.models import CreditGrant, LedgerEvent, Loan
 from kechuang.registry.enums import InstitutionKind
@@ -72,8 +71,8 @@ from kechuang.registry.imports import (
     ImportReport,
     Progress,
     close_batch,
-    no_rows_issue,
     open_batch,
+    parse_for_import,
     reject,
 )
 from kechuang.registry.models import Enterprise, Institution
@@ -1518,16 +1517,10 @@ def import_file(
     spec = SPECS[kind]
     path = Path(path)
     sha = hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()
-    table = read_table(path)
+    table, parsed, issues = parse_for_import(path, spec, progress)
     total = len(table.rows)
-    if progress:
-        progress("parse", 0, total)
-    parsed = sp.parse_table(table, spec)
     file_name, fmt, encoding = table.file, table.format, table.encoding
     del table  # a million raw rows: free them before the checks build their own structures
-    issues = list(parsed.issues)
-    if not parsed.errors and not total:
-        issues.append(no_rows_issue(file_name))
     ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:

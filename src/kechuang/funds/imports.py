@@ -54,8 +54,8 @@ from kechuang.registry.imports import (
     Progress,
     close_batch,
     district_parser,
-    no_rows_issue,
     open_batch,
+    parse_for_import,
     reject,
 )
 from kechuang.registry.models import Enterprise, Institution
@@ -1131,14 +1131,8 @@ def import_file(
     data = path.read_bytes() if path.exists() else b""
     sha = hashlib.sha256(data).hexdigest()
     spec = SPECS[kind]
-    table = read_table(path)
+    table, parsed, issues = parse_for_import(path, spec, progress)
     file = table.file
-    if progress:
-        progress("parse", 0, len(table.rows))
-    parsed = sp.parse_table(table, spec)
-    issues = list(parsed.issues)
-    if not parsed.errors and not table.rows:
-        issues.append(no_rows_issue(file))
     rows = parsed.rows
     upserts: list[dict[str, Any]] = []
     plain: list[tuple[str, Base | None, dict[str, Any]]] = []

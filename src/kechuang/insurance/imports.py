@@ -60,7 +60,6 @@ from kechuang.core.enums import LabelledEnum
 from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
-from kechuang.core.tabular import read_table
 from kechuang.insurance.claims import ShareRow, allocate, check_loss_date, shares_of
 from kechuang.insurance.enums import ClaimStatus, InsuranceLine, InsuredObjectKind, PolicyStatus
 from kechuang.insurance.models import (
@@ -77,8 +76,8 @@ from kechuang.registry.imports import (
     Progress,
     close_batch,
     district_parser,
-    no_rows_issue,
     open_batch,
+    parse_for_import,
     reject,
 )
 from kechuang.registry.models import Enterprise, Institution
@@ -1722,15 +1721,9 @@ def import_file(
     spec = SPECS[kind]
     path = Path(path)
     sha = hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()
-    table = read_table(path)
+    table, parsed, issues = parse_for_import(path, spec, progress)
     total = len(table.rows)
-    if progress:
-        progress("parse", 0, total)
-    parsed = sp.parse_table(table, spec)
     file_name, fmt, encoding = table.file, table.format, table.encoding
-    issues = list(parsed.issues)
-    if not parsed.errors and not total:
-        issues.append(no_rows_issue(file_name))
     ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:

@@ -47,7 +47,6 @@ from kechuang.core.ids import (
     validate_uscc,
 )
 from kechuang.core.periods import today
-from kechuang.core.tabular import read_table
 from kechuang.ip.enums import (
     AwardKind,
     CentreKind,
@@ -73,8 +72,8 @@ from kechuang.registry.imports import (
     Progress,
     close_batch,
     district_parser,
-    no_rows_issue,
     open_batch,
+    parse_for_import,
     reject,
 )
 from kechuang.registry.models import Enterprise, Institution
@@ -2520,14 +2519,8 @@ def import_file(
     data = path.read_bytes() if path.exists() else b""
     sha = hashlib.sha256(data).hexdigest()
     del data
-    table = read_table(path)
+    table, parsed, issues = parse_for_import(path, spec, progress)
     total = len(table.rows)
-    if progress:
-        progress("parse", 0, total)
-    parsed = sp.parse_table(table, spec)
-    issues = list(parsed.issues)
-    if not parsed.errors and not table.rows:
-        issues.append(no_rows_issue(table.file))
     ctx = _Ctx(session=session, file=table.file, issues=issues, actor=actor)
     writer: Writer = _nothing
     if parsed.rows:  # rows that parsed cleanly get every cross-field and reference check too

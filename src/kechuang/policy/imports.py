@@ -39,8 +39,8 @@ from kechuang.registry.imports import (
     ImportReport,
     Progress,
     close_batch,
-    no_rows_issue,
     open_batch,
+    parse_for_import,
     reject,
 )
 from kechuang.storage.base import Base
@@ -550,14 +550,8 @@ def import_file(
     path = Path(path)
     data = path.read_bytes() if path.is_file() else b""
     sha = hashlib.sha256(data).hexdigest()
-    table = read_table(path)
+    table, parsed, issues = parse_for_import(path, spec, progress)
     file = table.file
-    if progress:
-        progress("parse", 0, len(table.rows))
-    parsed = sp.parse_table(table, spec)
-    issues = list(parsed.issues)
-    if not parsed.errors and not table.rows:
-        issues.append(no_rows_issue(file))
     payload: list[dict[str, Any]] = []
     if parsed.rows:  # row checks need no database: report them together with cell errors
         if kind == "policy_items":

@@ -560,6 +560,24 @@ def reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
     )
 
 
+def parse_for_import(
+    path: Path, spec: sp.ImportSpec, progress: Progress | None
+) -> tuple[RawTable, sp.ParsedTable, list[Issue]]:
+    """Read and parse ``path`` against ``spec`` for ``import_file``, reporting the parse stage.
+
+    Returns the table, the parse result and the issues so far (the cell issues, plus
+    ``import.no_rows`` for a file without data rows).
+    """
+    table = read_table(path)
+    if progress:
+        progress("parse", 0, len(table.rows))
+    parsed = sp.parse_table(table, spec)
+    issues = list(parsed.issues)
+    if not parsed.errors and not table.rows:
+        issues.append(no_rows_issue(table.file))
+    return table, parsed, issues
+
+
 def no_rows_issue(file: str) -> Issue:
     """The issue of a file that has a header but no data rows."""
     return Issue(
@@ -760,13 +778,7 @@ def import_file(
     data = path.read_bytes() if path.exists() else b""
     sha = hashlib.sha256(data).hexdigest()
     spec = SPECS[kind]
-    table = read_table(path)
-    if progress:
-        progress("parse", 0, len(table.rows))
-    parsed = sp.parse_table(table, spec)
-    issues = list(parsed.issues)
-    if not parsed.errors and not table.rows:
-        issues.append(no_rows_issue(table.file))
+    table, parsed, issues = parse_for_import(path, spec, progress)
     rows = parsed.rows
     if kind == "enterprise-years":
         for r in rows:
