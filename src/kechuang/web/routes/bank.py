@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from kechuang.api.deps import Scoped, settings_of
+from kechuang.api.deps import Scoped
 from kechuang.api.routes.credit import bank_precheck
-from kechuang.api.uploads import run_import
+from kechuang.api.uploads import import_upload
 from kechuang.auth import policy
 from kechuang.core.errors import KechuangError, ValidationError
 from kechuang.core.i18n import Msg
@@ -265,15 +265,14 @@ async def import_file(ctx: PageCtx) -> Response:
 def _import(ctx: PageCtx, upload: UploadFile, kind: str, *, dry_run: bool) -> Response:
     scoped = Scoped(principal=ctx.principal, session=ctx.session, resource="credit.import")
     try:
-        report = run_import(
-            session=ctx.session,
-            upload=upload,  # type: ignore[arg-type]
+        report = import_upload(
+            scoped,
+            ctx.request,
+            upload,  # type: ignore[arg-type]
             kind=kind,
             domain="credit",
             importer=credit_imports.import_file,
-            actor=ctx.actor,
             dry_run=dry_run,
-            max_bytes=settings_of(ctx.request).max_upload_bytes,
             precheck=bank_precheck(scoped, kind),
         )
     except KechuangError as exc:
