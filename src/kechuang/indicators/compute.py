@@ -95,7 +95,9 @@ def value_of(
     if key == "high_value_patents_per_10k":
         hv = cache.get(("high_value_invention_patents", period.year))
         if hv is None:
-            hv = Decimal(_scalar(t.execute(spec.measure(spec.records(t, period, options)))))
+            hv = Decimal(
+                _scalar(t.execute(spec.measure(spec.measured_records(t, period, options))))
+            )
         pop, _, _ = _external(t, "resident_population", period, options)
         if pop is None or pop == 0:
             return None, None, None
@@ -105,7 +107,7 @@ def value_of(
     if (key, period.year) in raws:
         raw = raws[(key, period.year)]
     else:
-        raw = _scalar(t.execute(spec.measure(spec.records(t, period, options))))
+        raw = _scalar(t.execute(spec.measure(spec.measured_records(t, period, options))))
     if spec.kind == "fen":
         return (Decimal(raw) / 100).quantize(FEN), None, None
     return Decimal(raw), None, None
@@ -121,7 +123,7 @@ def measure_batch(
     parts = []
     for key in keys:
         spec = SPECS[key]
-        records = spec.records(t, period, options)
+        records = spec.measured_records(t, period, options)
         parts.append(
             records.aggregate(value=spec.measure(records).cast("int64")).select(
                 key=ibis.literal(key), value="value"

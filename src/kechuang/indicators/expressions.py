@@ -8,12 +8,15 @@ the measured number becomes a :class:`~decimal.Decimal` in the indicator's base 
 
 Shared building blocks (each cached per date within a computation):
 
-* :func:`classification` — per enterprise on a date: ``sci_tech`` (the ``sci_tech_enterprise``
-  standard compiled by :func:`kechuang.standards.engine.screen_table` over ``holds_<kind>``
-  built from the ``qualification`` snapshot) and ``is_sme`` (the ``sme_size_class`` standard, or
-  ``holds_tech_sme``, per :class:`~kechuang.indicators.options.Options`);
+* :func:`classification` — per enterprise on a date: ``sci_tech`` (the ``qualified`` rule of the
+  ``sci_tech_enterprise`` standard, compiled as :func:`kechuang.standards.engine.screen_table`
+  compiles it, over ``holds_<kind>`` built from the ``qualification`` snapshot) and ``is_sme``
+  (the ``sme_size_class`` standard, or ``holds_tech_sme``, per
+  :class:`~kechuang.indicators.options.Options`);
 * :func:`loan_balances` — outstanding principal per loan at a date, from ledger events
-  (:mod:`kechuang.credit.ledger`'s rule);
+  (:mod:`kechuang.credit.ledger`'s rule); :func:`enterprise_balances` sums it per enterprise
+  (cached; the per-loan rows are never materialised);
+* the year's credit grants with the grantee (cached per year; every product figure filters it);
 * :func:`patents_in_force` — :mod:`kechuang.ip.status`'s "in force on a date", set-based;
 * :func:`high_value` — the ``high_value_patent`` standard over profiles built from the snapshot
   (:mod:`kechuang.standards.ip_facts`' field meanings);
@@ -33,8 +36,8 @@ from kechuang.indicators.options import Options
 from kechuang.indicators.tables import Period, Tables
 from kechuang.ip import service as ip_service
 from kechuang.ip.status import DESIGN_TERM_CHANGE
+from kechuang.standards import expr as ex
 from kechuang.standards import high_value_patent, sci_tech_enterprise, sme_size_class
-from kechuang.standards.engine import screen_table
 from kechuang.standards.ip_facts import COUNTED_AWARDS
 from kechuang.standards.params import default_parameters
 
@@ -133,36 +136,47 @@ def _size_profiles(t: Tables, on: dt.date) -> Any:
     )
 
 
+def qualified_column(standard: Any, table: Any, resolved: Any) -> tuple[Any, Any]:
+    """``standard``'s ``qualified`` rule compiled over ``table`` (as
+    :func:`~kechuang.standards.engine.screen_table` compiles it), without the per-criterion
+    explanation columns: ``(widened table, qualified)``, where ``qualified`` is true, false or
+    null (screen_table's outcome ``qualified`` / ``not_qualified`` / ``undetermined``)."""
+    res = resolved.fresh()
+    wide, shared = ex.materialise_shared([standard.qualified], table, res)
+    node = standard.qualified
+    if id(node) in shared:
+        return wide, wide[shared[id(node)]]
+    return wide, ex.to_ibis(node, wide, res, shared)
+
+
 def classification(t: Tables, on: dt.date, options: Options) -> Any:
     """Per enterprise on ``on``: ``enterprise_id``, ``sci_tech``, ``size_sme`` (size class medium,
     small or micro), ``is_sme`` (the SME rule of the loan statistics, per ``options.sme_rule``)
-    and ``size_rule`` (what decided the size class)."""
+    and ``size_rule`` (what decided the size class).
+
+    Both standards' ``qualified`` rules run over one table (qualifications and size profile side
+    by side), one after the other, so the population is joined once and only the columns the
+    outcomes need are computed.
+    """
 
     def build() -> Any:
         ibis = _ibis()
         resolved = default_parameters().at(t.params_on or on)
         holds = _holds(t, on)
-        st = screen_table(sci_tech_enterprise.STANDARD, holds, resolved)
-        st = st.select(sid=st.id, st_outcome=st.outcome)
-        base = holds.join(st, holds.id == st.sid)
-        prof = _size_profiles(t, on)
-        sz = screen_table(sme_size_class.STANDARD, prof, resolved)
-        sz = sz.select(zid=sz.id, sz_outcome=sz.outcome)
-        pz = prof.join(sz, prof.id == sz.zid)
-        pz = pz.select(pid=pz.id, recorded_class=pz.recorded_class, sz_outcome=pz.sz_outcome)
-        j = base.join(pz, base.id == pz.pid)
+        prof = _size_profiles(t, on).rename(pid="id")
+        both = holds.join(prof, holds.id == prof.pid).drop("pid")
+        wide, st_q = qualified_column(sci_tech_enterprise.STANDARD, both, resolved)
+        both = wide.select(*both.columns, sci_tech=st_q.fill_null(False))
+        wide, sz_q = qualified_column(sme_size_class.STANDARD, both, resolved)
         size_sme = (
-            (j.sz_outcome == "qualified")
-            | ((j.sz_outcome == "undetermined") & j.recorded_class.isin(SME_CLASSES))
+            sz_q.fill_null(False) | (sz_q.isnull() & wide.recorded_class.isin(SME_CLASSES))
         ).fill_null(False)
-        return j.select(
-            enterprise_id=j.id,
-            sci_tech=j.st_outcome == "qualified",
+        return wide.select(
+            enterprise_id=wide.id,
+            sci_tech=wide.sci_tech,
             size_sme=size_sme,
-            is_sme=j.holds_tech_sme if options.sme_rule == "tech_sme" else size_sme,
-            size_rule=ibis.ifelse(
-                j.sz_outcome == "undetermined", "recorded_size_class", "sme_size_class"
-            ),
+            is_sme=wide.holds_tech_sme if options.sme_rule == "tech_sme" else size_sme,
+            size_rule=ibis.ifelse(sz_q.isnull(), "recorded_size_class", "sme_size_class"),
         )
 
     return t.memo(("classification", on, options.sme_rule), build)
@@ -174,57 +188,98 @@ def classification(t: Tables, on: dt.date, options: Options) -> Any:
 def loan_balances(t: Tables, on: dt.date) -> Any:
     """Outstanding principal per loan at the end of ``on`` (fen): drawdowns − repaid − written off."""
     ibis = _ibis()
+    ev = t["loan_ledger_event"]
+    ev = ev.filter(ev.event_date <= on, ev.kind.isin(PRINCIPAL_KINDS))
+    signed = ibis.ifelse(ev.kind == "drawdown", ev.amount, -ev.amount)
+    per_loan = ev.group_by(ev.loan_id).aggregate(balance=signed.sum())
+    loan = t["loan"]
+    j = per_loan.join(loan, per_loan.loan_id == loan.id)
+    return j.select(
+        loan_id=j.loan_id,
+        loan_no=j.loan_no,
+        enterprise_id=j.enterprise_id,
+        product_key=j.product_key,
+        balance=j.balance,
+    )
+
+
+def enterprise_balances(t: Tables, on: dt.date) -> Any:
+    """Per enterprise with outstanding principal above 0 at ``on``: ``balance`` (fen, the sum of
+    :func:`loan_balances`) and ``loans`` (loans with a principal event by then). Cached per date:
+    the per-loan balances (one row per loan) are aggregated straight away, never materialised."""
 
     def build() -> Any:
-        ev = t["loan_ledger_event"]
-        ev = ev.filter(ev.event_date <= on, ev.kind.isin(PRINCIPAL_KINDS))
-        signed = ibis.ifelse(ev.kind == "drawdown", ev.amount, -ev.amount)
-        per_loan = ev.group_by(ev.loan_id).aggregate(balance=signed.sum())
-        loan = t["loan"]
-        j = per_loan.join(loan, per_loan.loan_id == loan.id)
-        return j.select(
-            loan_id=j.loan_id,
-            loan_no=j.loan_no,
-            enterprise_id=j.enterprise_id,
-            product_key=j.product_key,
-            balance=j.balance,
-        )
+        bal = loan_balances(t, on)
+        per = bal.group_by("enterprise_id").aggregate(balance=bal.balance.sum(), loans=bal.count())
+        return per.filter(per.balance > 0)
 
-    return t.memo(("balances", on), build)
+    return t.memo(("enterprise_balances", on), build)
 
 
-def borrowers(t: Tables, on: dt.date, options: Options, *, sme: bool) -> Any:
-    """Sci-tech (SME) enterprises with outstanding principal above 0 at ``on``, with balance."""
-    bal = loan_balances(t, on)
-    per = bal.group_by("enterprise_id").aggregate(balance=bal.balance.sum(), loans=bal.count())
-    per = per.filter(per.balance > 0)
+def _with_names(t: Tables, rows: Any) -> Any:
+    """``rows`` with the enterprise's ``uscc`` and ``name`` (a left join: the same rows)."""
+    e = t["enterprise"]
+    return _lj(rows, e.select(eid=e.id, uscc=e.uscc, name=e.name), "enterprise_id", "eid")
+
+
+def borrowers(t: Tables, on: dt.date, options: Options, *, sme: bool, names: bool = True) -> Any:
+    """Sci-tech (SME) enterprises with outstanding principal above 0 at ``on``, with balance.
+
+    ``names=False`` leaves out ``uscc`` and ``name`` (the same rows, for measuring)."""
+    per = enterprise_balances(t, on)
     cls = classification(t, on, options)
     j = per.join(cls, "enterprise_id")
     j = j.filter(j.sci_tech & j.is_sme) if sme else j.filter(j.sci_tech)
-    e = t["enterprise"]
-    e = e.select(eid=e.id, uscc=e.uscc, name=e.name)
-    j = j.join(e, j.enterprise_id == e.eid)
+    j = j.select("enterprise_id", "balance", "loans", "is_sme", "size_rule")
+    if not names:
+        return j
+    j = _with_names(t, j)
     return j.select("enterprise_id", "uscc", "name", "balance", "loans", "is_sme", "size_rule")
 
 
-def grants(t: Tables, p: Period, options: Options, products: tuple[str, ...], *, sme: bool) -> Any:
-    """Credit grants of ``products`` made in the year and not cancelled by year end."""
-    g = t["credit_grant"]
-    g = g.filter(
-        g.product_key.isin(products),
-        g.granted_on >= p.start,
-        g.granted_on <= p.end,
-        g.cancelled_on.isnull() | (g.cancelled_on > p.end),
-    )
-    if sme:
+def _grants_of_year(t: Tables, p: Period, options: Options) -> Any:
+    """Credit grants (every product) made in the year and not cancelled by year end, with the
+    grantee's ``size_sme``: cached per year, so the product figures share one scan of
+    ``credit_grant``."""
+
+    def build() -> Any:
+        g = t["credit_grant"]
+        g = g.filter(
+            g.granted_on >= p.start,
+            g.granted_on <= p.end,
+            g.cancelled_on.isnull() | (g.cancelled_on > p.end),
+        )
+        g = g.select("contract_no", "enterprise_id", "product_key", "granted_on", "amount")
         cls = classification(t, p.end, options)
         c = cls.select(cid=cls.enterprise_id, size_sme=cls.size_sme)
-        g = g.join(c, g.enterprise_id == c.cid)
+        j = _lj(g, c, "enterprise_id", "cid")
+        return j.select(*g.columns, size_sme=j.size_sme.fill_null(False))
+
+    return t.memo(("grants", p.year, options.sme_rule), build)
+
+
+def grants(
+    t: Tables,
+    p: Period,
+    options: Options,
+    products: tuple[str, ...],
+    *,
+    sme: bool,
+    names: bool = True,
+) -> Any:
+    """Credit grants of ``products`` made in the year and not cancelled by year end.
+
+    ``names=False`` leaves out the grantee's ``uscc`` and ``name`` (the same rows, for measuring).
+    """
+    g = _grants_of_year(t, p, options)
+    g = g.filter(g.product_key.isin(products))
+    if sme:
         g = g.filter(g.size_sme)
-    e = t["enterprise"]
-    e = e.select(eid=e.id, uscc=e.uscc, name=e.name)
-    j = g.join(e, g.enterprise_id == e.eid)
-    return j.select(
+    g = g.select("contract_no", "enterprise_id", "product_key", "granted_on", "amount")
+    if not names:
+        return g
+    g = _with_names(t, g)
+    return g.select(
         "contract_no", "enterprise_id", "uscc", "name", "product_key", "granted_on", "amount"
     )
 
@@ -500,12 +555,11 @@ def high_value(t: Tables, on: dt.date) -> Any:
             pledge_amount=ibis.coalesce(j.pledge_amount, 0).cast("int64"),
             award=j.aid.notnull(),
         )
-        res = screen_table(
+        wide, q = qualified_column(
             high_value_patent.STANDARD, prof, default_parameters().at(t.params_on or on)
         )
-        res = res.select(rid=res.id, outcome=res.outcome)
-        out = prof.join(res, prof.id == res.rid)
-        return out.drop("rid")
+        outcome = ibis.cases((q.isnull(), "undetermined"), (q, "qualified"), else_="not_qualified")
+        return wide.select(*prof.columns, outcome=outcome)
 
     return t.memo(("high_value", on), build)
 
@@ -523,12 +577,19 @@ class Spec:
         measure: the figure from its records (an Ibis scalar).
         kind: ``count`` (an integer), ``fen`` (money: ÷ 100 → 元) or ``special`` (computed in
             :mod:`kechuang.indicators.compute` from records, e.g. external statistics).
+        measured: the same rows as ``records`` without the columns only shown to people (the
+            enterprise's name and USCC), which the measure does not read; ``None``: ``records``.
     """
 
     key: str
     records: Records
     measure: Measure
     kind: Kind = "count"
+    measured: Records | None = None
+
+    def measured_records(self, t: Tables, p: Period, o: Options) -> Any:
+        """The rows the figure is measured over (``measured``, else ``records``)."""
+        return (self.measured or self.records)(t, p, o)
 
 
 def _count(r: Any) -> Any:
@@ -548,22 +609,26 @@ def _nunique_enterprise(r: Any) -> Any:
 
 
 def _credit_specs() -> list[Spec]:
-    specs = [
-        Spec("sci_tech_borrowers", lambda t, p, o: borrowers(t, p.end, o, sme=False), _count),
-        Spec("sci_tech_sme_borrowers", lambda t, p, o: borrowers(t, p.end, o, sme=True), _count),
-        Spec(
-            "sci_tech_loan_balance",
-            lambda t, p, o: borrowers(t, p.end, o, sme=False),
-            lambda r: r.balance.sum().fill_null(0),
-            "fen",
-        ),
-        Spec(
-            "sci_tech_sme_loan_balance",
-            lambda t, p, o: borrowers(t, p.end, o, sme=True),
-            lambda r: r.balance.sum().fill_null(0),
-            "fen",
-        ),
-    ]
+    specs: list[Spec] = []
+    for prefix, sme in (("sci_tech", False), ("sci_tech_sme", True)):
+
+        def rows(t: Tables, p: Period, o: Options, _s: bool = sme) -> Any:
+            return borrowers(t, p.end, o, sme=_s)
+
+        def bare(t: Tables, p: Period, o: Options, _s: bool = sme) -> Any:
+            return borrowers(t, p.end, o, sme=_s, names=False)
+
+        specs.append(Spec(f"{prefix}_borrowers", rows, _count, measured=bare))
+        specs.append(
+            Spec(
+                f"{prefix}_loan_balance",
+                rows,
+                lambda r: r.balance.sum().fill_null(0),
+                "fen",
+                measured=bare,
+            )
+        )
+    specs = [specs[0], specs[2], specs[1], specs[3]]  # the catalogue's order
     products: list[tuple[str, tuple[str, ...], bool]] = [
         ("sh_performance_loan", ("sh_performance_loan", "sh_micro_loan"), False),
         ("sh_boost_loan", ("sh_boost_loan",), False),
@@ -579,8 +644,13 @@ def _credit_specs() -> list[Spec]:
         ) -> Any:
             return grants(t, p, o, _k, sme=_s)
 
-        specs.append(Spec(f"{key}_enterprises", rec, _nunique_enterprise))
-        specs.append(Spec(f"{key}_amount", rec, _sum_amount, "fen"))
+        def bare_grants(
+            t: Tables, p: Period, o: Options, _k: tuple[str, ...] = keys, _s: bool = sme
+        ) -> Any:
+            return grants(t, p, o, _k, sme=_s, names=False)
+
+        specs.append(Spec(f"{key}_enterprises", rec, _nunique_enterprise, measured=bare_grants))
+        specs.append(Spec(f"{key}_amount", rec, _sum_amount, "fen", measured=bare_grants))
     return specs
 
 
@@ -770,6 +840,7 @@ __all__ = [
     "Spec",
     "borrowers",
     "classification",
+    "enterprise_balances",
     "grants",
     "high_value",
     "loan_balances",
@@ -779,4 +850,5 @@ __all__ = [
     "policies_in_force",
     "policies_written",
     "policy_places",
+    "qualified_column",
 ]
