@@ -68,3 +68,22 @@ def test_measured_rows_are_the_records_without_names(tables: Tables) -> None:
             assert t.execute(spec.measure(measured)) == t.execute(spec.measure(records))
             checked += bool(got)
     assert checked >= 10  # most credit figures have rows in the hand-computed dataset
+
+
+def test_balances_of_both_year_ends_in_one_pass_equal_one_date_at_a_time(built: Built) -> None:
+    folder = built.open().path / "tables"
+    ends = (dt.date(2023, 12, 31), dt.date(2022, 12, 31), dt.date(2021, 12, 31))
+    got: dict[dt.date, list[dict[str, object]]] = {}
+    want: dict[dt.date, list[dict[str, object]]] = {}
+    for report_dates, out in ((ends, got), ((), want)):
+        t = Tables(folder)
+        t.report_dates = report_dates
+        try:
+            for on in ends:
+                rows = t.to_arrow(x.enterprise_balances(t, on)).to_pylist()
+                out[on] = sorted(rows, key=lambda r: str(r["enterprise_id"]))
+        finally:
+            t.close()
+    assert got == want
+    assert got[ends[0]] != got[ends[1]]  # the dates differ in the data
+    assert all(r["balance"] > 0 for r in got[ends[0]])  # type: ignore[operator]

@@ -148,6 +148,7 @@ def compute_values(
     cache: dict[tuple[str, int], Decimal | None] = {}
     period = Period(year)
     t.params_on = period.end  # both years under the release year's parameters (like with like)
+    t.report_dates = (period.end, period.previous().end)
     batched = [d.key for d in definitions if SPECS[d.key].kind != "special"]
     batched.append("high_value_invention_patents")  # the per-10k figure needs it
     batched = list(dict.fromkeys(batched))

@@ -205,15 +205,41 @@ def loan_balances(t: Tables, on: dt.date) -> Any:
 
 def enterprise_balances(t: Tables, on: dt.date) -> Any:
     """Per enterprise with outstanding principal above 0 at ``on``: ``balance`` (fen, the sum of
-    :func:`loan_balances`) and ``loans`` (loans with a principal event by then). Cached per date:
-    the per-loan balances (one row per loan) are aggregated straight away, never materialised."""
+    :func:`loan_balances`) and ``loans`` (loans with a principal event by then).
+
+    The per-loan balances (one row per loan) are aggregated straight away, never materialised.
+    When ``on`` is one of ``t.report_dates``, the balances at all of those dates come from **one**
+    pass over the ledger (a conditional sum per date) and are cached together.
+    """
+    ibis = _ibis()
+    dates = tuple(sorted(set(t.report_dates))) if on in t.report_dates else (on,)
 
     def build() -> Any:
-        bal = loan_balances(t, on)
-        per = bal.group_by("enterprise_id").aggregate(balance=bal.balance.sum(), loans=bal.count())
-        return per.filter(per.balance > 0)
+        ev = t["loan_ledger_event"]
+        ev = ev.filter(ev.event_date <= dates[-1], ev.kind.isin(PRINCIPAL_KINDS))
+        signed = ibis.ifelse(ev.kind == "drawdown", ev.amount, -ev.amount)
+        aggs: dict[str, Any] = {}
+        for i, day in enumerate(dates):
+            by_then = ev.event_date <= day
+            aggs[f"b{i}"] = ibis.ifelse(by_then, signed, 0).sum()
+            aggs[f"n{i}"] = ibis.ifelse(by_then, 1, 0).max()
+        per_loan = ev.group_by(ev.loan_id).aggregate(**aggs)
+        loan = t["loan"].select(lid="id", enterprise_id="enterprise_id")
+        j = per_loan.join(loan, per_loan.loan_id == loan.lid)
+        sums: dict[str, Any] = {}
+        for i in range(len(dates)):
+            sums[f"b{i}"] = j[f"b{i}"].sum()
+            sums[f"n{i}"] = j[f"n{i}"].sum()
+        return j.group_by("enterprise_id").aggregate(**sums)
 
-    return t.memo(("enterprise_balances", on), build)
+    per = t.memo(("enterprise_balances", dates), build)
+    i = dates.index(on)
+    per = per.filter(per[f"b{i}"] > 0)
+    return per.select(
+        enterprise_id=per.enterprise_id,
+        balance=per[f"b{i}"].cast("int64"),
+        loans=per[f"n{i}"].cast("int64"),
+    )
 
 
 def _with_names(t: Tables, rows: Any) -> Any:

@@ -96,6 +96,10 @@ class Tables:
         self.params_on: dt.date | None = None
         """Date the standards' parameters are resolved for (the release year's end, so that the
         previous year is computed under the same definitions); ``None``: each period's own date."""
+        self.report_dates: tuple[dt.date, ...] = ()
+        """Dates the computation will ask the shared building blocks for (both year ends of a
+        release), so that a block can compute them in one pass (see
+        :func:`kechuang.indicators.expressions.enterprise_balances`); empty: one date at a time."""
 
     def arrow(self, name: str) -> Any:
         """The raw snapshot table ``name`` as Arrow (declared types, decimals exact)."""
