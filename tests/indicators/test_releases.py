@@ -175,3 +175,22 @@ def test_unknown_engine_is_refused(built: Built, tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         create_release(url=built.url, year=2023, root=root, engine="oracle")
     assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    "cutoff",
+    [dt.date(2023, 12, 30), dt.date(2023, 6, 30), dt.date(2999, 1, 1)],
+)
+def test_a_cutoff_before_the_year_end_or_in_the_future_is_refused(
+    built: Built, tmp_path: Path, cutoff: dt.date
+) -> None:
+    root = tmp_path / "releases"
+    with pytest.raises(ValidationError) as err:
+        create_release(url=built.url, year=2023, root=root, cutoff=cutoff)
+    assert err.value.code == "release.cutoff"
+    assert not root.exists() or list_releases(root) == []
+
+
+def test_a_cutoff_on_the_year_end_is_accepted(built: Built, tmp_path: Path) -> None:
+    m = create_release(url=built.url, year=2023, root=tmp_path, cutoff=dt.date(2023, 12, 31))
+    assert m.cutoff == dt.date(2023, 12, 31)

@@ -331,7 +331,10 @@ def create_release(
     Args:
         url: operational database URL (``None``: ``KECHUANG_DATABASE_URL`` or the default file).
         year: the report year.
-        cutoff: the data cut-off date recorded in the manifest (default: today, UTC+8).
+        cutoff: the data cut-off date recorded in the manifest (default: today, UTC+8): the day
+            data collection for the year closed. It must fall on or after the year's 12-31 (the
+            year-end figures need the whole year) and not after today (the snapshot is what the
+            store holds now, so a future cut-off would promise data it cannot contain).
         engine: analytics engine for the figures (``duckdb``, ``sqlite``, ``postgres``, ``spark``).
         root: releases folder (default :func:`releases_root`).
         revision_note: why this release corrects an earlier one of the same year; required when
@@ -345,9 +348,21 @@ def create_release(
         The new release's manifest (status ``draft``).
 
     Raises:
-        ValidationError: unknown engine; a correction without a revision note.
+        ValidationError: unknown engine; a cut-off before the year end or in the future; a
+            correction without a revision note.
     """
     _check_engine(engine)
+    cutoff = cutoff or today()
+    if cutoff < dt.date(year, 12, 31) or cutoff > today():
+        raise ValidationError(
+            Msg(
+                f"截止日 {cutoff} 应在 {year}-12-31 至今天（{today()}）之间："
+                "年末数据须覆盖全年，快照为当前库中数据",
+                f"the cut-off {cutoff} must fall between {year}-12-31 and today ({today()}): "
+                "year-end figures need the whole year, and the snapshot is what the store holds now",
+            ),
+            code="release.cutoff",
+        )
     _load_models()
     options = options or Options()
     base = releases_root(root)
@@ -376,7 +391,7 @@ def create_release(
         manifest = ReleaseManifest(
             release_id="",
             year=year,
-            cutoff=cutoff or today(),
+            cutoff=cutoff,
             created_at=utcnow(),
             definitions_version=DEFINITIONS_VERSION,
             engine=engine,
