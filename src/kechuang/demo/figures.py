@@ -21,6 +21,7 @@ Definitions (issue 9):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
@@ -29,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kechuang.core.errors import NotFound
 from kechuang.credit.ledger import Entry, outstanding_principal
 from kechuang.credit.models import CreditGrant, LedgerEvent, Loan
 from kechuang.demo.calibration import POPULATION, WAN
@@ -47,6 +49,7 @@ from kechuang.ip.models import (
     Pledge,
     pledge_patent,
 )
+from kechuang.policy import service as policy_service
 from kechuang.standards import service as standards_service
 from kechuang.standards.engine import screen_rows
 from kechuang.standards.high_value_patent import STANDARD as HIGH_VALUE
@@ -306,7 +309,7 @@ def ip_figures(session: Session, year: int) -> dict[str, Decimal]:
             .where(PctFiling.filing_date.between(start, end))
         ),
         "high_value_invention_patents": Decimal(hv),
-        "high_value_patents_per_10k": Decimal(hv) * WAN / POPULATION[year],
+        "high_value_patents_per_10k": Decimal(hv) * WAN / _population(session, year),
         "ip_finance_centres": centres(CentreKind.IP_FINANCE_CENTRE),
         "medical_ip_centres": centres(CentreKind.MEDICAL_OPERATION_CENTRE),
         "sme_ip_projects": count(
@@ -315,6 +318,30 @@ def ip_figures(session: Session, year: int) -> dict[str, Decimal]:
             .where(IpProgramme.kind == ProgrammeKind.SME_IP_OPERATION, IpProgramme.year == year)
         ),
     }
+
+
+def _population(session: Session, year: int) -> Decimal:
+    """Year-end resident population from its external-statistic record (the calibration's
+    constant only when the record is missing, which the demo never leaves it)."""
+    try:
+        record = policy_service.get_external_statistic(
+            session=session, key="resident_population", period_year=year
+        )
+    except NotFound:
+        return Decimal(POPULATION[year])
+    return Decimal(record.value)
+
+
+def external_figures(session: Session, year: int) -> dict[str, Decimal]:
+    """External statistics read back from their records (GII cluster rank)."""
+    out: dict[str, Decimal] = {}
+    with contextlib.suppress(NotFound):
+        out["gii_cluster_rank"] = Decimal(
+            policy_service.get_external_statistic(
+                session=session, key="gii_cluster_rank", period_year=year
+            ).value
+        )
+    return out
 
 
 def fund_figures(session: Session) -> dict[str, Decimal]:
@@ -334,6 +361,7 @@ def compute(session: Session) -> dict[int, dict[str, Decimal]]:
         figures = credit_figures(session, year)
         figures.update(insurance_figures(session, year))
         figures.update(ip_figures(session, year))
+        figures.update(external_figures(session, year))
         out[year] = figures
     out[2023].update(fund_figures(session))
     count = session.scalar(select(func.count()).select_from(Patent))
