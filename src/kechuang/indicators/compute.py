@@ -7,7 +7,7 @@ whose definition shows it and whose previous value is known and not zero.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -114,25 +114,28 @@ def value_of(
 
 
 def measure_batch(
-    t: Tables, keys: list[str], period: Period, options: Options
+    t: Tables, keys: list[str], period: Period | Sequence[Period], options: Options
 ) -> dict[tuple[str, int], int]:
-    """The raw measures of ``keys`` for ``period`` in **one** query (a ``UNION ALL`` of one-row
-    aggregates), so an engine with a high per-query cost (Spark) plans and runs the year once."""
+    """The raw measures of ``keys`` for ``period`` (or several periods) in **one** query (a
+    ``UNION ALL`` of one-row aggregates), so an engine with a high per-query cost (Spark) plans
+    and runs it once, and DuckDB schedules every branch in one plan."""
     import ibis
 
+    periods = [period] if isinstance(period, Period) else list(period)
     parts = []
-    for key in keys:
-        spec = SPECS[key]
-        records = spec.measured_records(t, period, options)
-        parts.append(
-            records.aggregate(value=spec.measure(records).cast("int64")).select(
-                key=ibis.literal(key), value="value"
+    for p in periods:
+        for key in keys:
+            spec = SPECS[key]
+            records = spec.measured_records(t, p, options)
+            parts.append(
+                records.aggregate(value=spec.measure(records).cast("int64")).select(
+                    key=ibis.literal(key), year=ibis.literal(p.year), value="value"
+                )
             )
-        )
     if not parts:
         return {}
     rows = t.to_arrow(ibis.union(*parts, distinct=False)).to_pylist()
-    return {(r["key"], period.year): _scalar(r["value"]) for r in rows}
+    return {(r["key"], int(r["year"])): _scalar(r["value"]) for r in rows}
 
 
 def compute_values(
@@ -153,10 +156,7 @@ def compute_values(
     batched.append("high_value_invention_patents")  # the per-10k figure needs it
     batched = list(dict.fromkeys(batched))
     total = len(definitions) + 2
-    raws = measure_batch(t, batched, period, options)
-    if progress:
-        progress("indicators", 1, total)
-    raws.update(measure_batch(t, batched, period.previous(), options))
+    raws = measure_batch(t, batched, (period, period.previous()), options)
     if progress:
         progress("indicators", 2, total)
     for k in ("high_value_invention_patents",):
