@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -712,15 +712,8 @@ def incubators(
         written_to=written_to,
         in_force_on=in_force_on,
     )
-    policies = [p for p in _load(session, sel) if p.incubator is not None]
-    keys = tuple(sorted({p.incubator for p in policies if p.incubator is not None}))
-    return CountFigure(
-        measure="incubators",
-        value=len(keys),
-        selection=sel,
-        policy_nos=_nos(p.policy_no for p in policies),
-        keys=keys,
-        definition=INCUBATORS_DEFINITION,
+    return _distinct(
+        "incubators", sel, _load(session, sel), lambda p: p.incubator, INCUBATORS_DEFINITION
     )
 
 
@@ -743,15 +736,28 @@ def districts(
         written_to=written_to,
         in_force_on=in_force_on,
     )
-    policies = [p for p in _load(session, sel) if p.district is not None]
-    keys = tuple(sorted({p.district for p in policies if p.district is not None}))
+    return _distinct(
+        "districts", sel, _load(session, sel), lambda p: p.district, DISTRICTS_DEFINITION
+    )
+
+
+def _distinct(
+    measure: str,
+    sel: Selection,
+    loaded: list[_Policy],
+    key_of: Callable[[_Policy], str | None],
+    definition: Msg,
+) -> CountFigure:
+    """Distinct non-empty ``key_of`` values over the policies that have one."""
+    pairs = [(p, k) for p in loaded if (k := key_of(p)) is not None]
+    keys = tuple(sorted({k for _, k in pairs}))
     return CountFigure(
-        measure="districts",
+        measure=measure,
         value=len(keys),
         selection=sel,
-        policy_nos=_nos(p.policy_no for p in policies),
+        policy_nos=_nos(p.policy_no for p, _ in pairs),
         keys=keys,
-        definition=DISTRICTS_DEFINITION,
+        definition=definition,
     )
 
 
