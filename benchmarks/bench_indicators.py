@@ -35,6 +35,7 @@ from typing import Any
 # run as a script: benchmarks/ is on sys.path (the tests put it there too)
 import gen_national
 from _common import environment
+from national.schema import ROW_GROUP_ROWS
 from national.workers import ALL_METHODS, METHODS, worker_main
 
 GIB = 1 << 30
@@ -48,7 +49,11 @@ def ensure_data(folder: Path, scale: float, seed: int, log: Any) -> dict[str, An
     info_path = folder / "generated.json"
     if info_path.exists():
         info = json.loads(info_path.read_text("utf-8"))
-        if info.get("scale") == scale and info.get("seed") == seed:
+        if (
+            info.get("scale") == scale
+            and info.get("seed") == seed
+            and info.get("row_group_rows") == ROW_GROUP_ROWS  # the snapshot's layout
+        ):
             log(f"reusing {folder / 'tables'} (scale {scale}, seed {seed})")
             info["reused"] = True
             return dict(info)

@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 # run as a script: benchmarks/ is on sys.path (the tests put it there too)
-from national.schema import Writer, table_names, write_empty
+from national.schema import ROW_GROUP_ROWS, Writer, table_names, write_empty
 
 SEED = 20231231
 EPOCH = dt.date(1970, 1, 1)
@@ -721,6 +721,7 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = SEED, log: Any = None
     info = {
         "scale": scale,
         "seed": seed,
+        "row_group_rows": ROW_GROUP_ROWS,
         "rows": rows,
         "bytes": sum(p.stat().st_size for p in (out / "tables").glob("*.parquet")),
         "seconds": round(time.perf_counter() - started, 2),

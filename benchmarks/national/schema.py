@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kechuang.storage.release_export import ROW_GROUP_ROWS
+
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """``created_at`` / ``updated_at`` / ``recorded_at`` of every generated row (no indicator reads them)."""
 
@@ -126,7 +128,7 @@ class Writer:
         )
 
     def write(self, columns: Mapping[str, Any], n: int) -> None:
-        self._w.write_table(build(self.name, columns, n))
+        self._w.write_table(build(self.name, columns, n), row_group_size=ROW_GROUP_ROWS)
         self.rows += n
 
     def close(self) -> int:

@@ -116,26 +116,48 @@ def value_of(
 def measure_batch(
     t: Tables, keys: list[str], period: Period | Sequence[Period], options: Options
 ) -> dict[tuple[str, int], int]:
-    """The raw measures of ``keys`` for ``period`` (or several periods) in **one** query (a
-    ``UNION ALL`` of one-row aggregates), so an engine with a high per-query cost (Spark) plans
-    and runs it once, and DuckDB schedules every branch in one plan."""
+    """The raw measures of ``keys`` for ``period`` (or several periods) in **one** query, so an
+    engine with a high per-query cost (Spark) plans and runs it once, and DuckDB schedules every
+    branch in one plan.
+
+    Figures measured over the same rows (e.g. a product's enterprises and amount, which are both
+    measured over that product's grants of the year) are one aggregate with several columns:
+    the query is a ``UNION ALL`` of one row per distinct set of rows, ``g`` naming the set and
+    ``v0``, ``v1``, … its measures (``NULL`` where a set has fewer)."""
     import ibis
 
     periods = [period] if isinstance(period, Period) else list(period)
-    parts = []
+    groups: dict[Any, tuple[Any, list[tuple[str, int, Any]]]] = {}
     for p in periods:
         for key in keys:
             spec = SPECS[key]
             records = spec.measured_records(t, p, options)
-            parts.append(
-                records.aggregate(value=spec.measure(records).cast("int64")).select(
-                    key=ibis.literal(key), year=ibis.literal(p.year), value="value"
-                )
-            )
-    if not parts:
+            _, members = groups.setdefault(records.op(), (records, []))
+            members.append((key, p.year, spec.measure(records)))
+    if not groups:
         return {}
+    width = max(len(members) for _, members in groups.values())
+    parts = []
+    for g, (records, members) in enumerate(groups.values()):
+        agg = records.aggregate(
+            **{f"v{i}": measure.cast("int64") for i, (_, _, measure) in enumerate(members)}
+        )
+        parts.append(
+            agg.select(
+                g=ibis.literal(g, "int64"),
+                **{
+                    f"v{i}": agg[f"v{i}"] if i < len(members) else ibis.null("int64")
+                    for i in range(width)
+                },
+            )
+        )
     rows = t.to_arrow(ibis.union(*parts, distinct=False)).to_pylist()
-    return {(r["key"], int(r["year"])): _scalar(r["value"]) for r in rows}
+    members_of = [members for _, members in groups.values()]
+    out: dict[tuple[str, int], int] = {}
+    for row in rows:
+        for i, (key, year, _) in enumerate(members_of[int(row["g"])]):
+            out[(key, year)] = _scalar(row[f"v{i}"])
+    return out
 
 
 def compute_values(

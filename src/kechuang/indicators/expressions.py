@@ -203,21 +203,29 @@ def loan_balances(t: Tables, on: dt.date) -> Any:
     )
 
 
-def enterprise_balances(t: Tables, on: dt.date) -> Any:
+def enterprise_balances(t: Tables, on: dt.date, *, loans: bool = True) -> Any:
     """Per enterprise with outstanding principal above 0 at ``on``: ``balance`` (fen, the sum of
-    :func:`loan_balances`) and ``loans`` (loans with a principal event by then).
+    :func:`loan_balances`) and, with ``loans``, ``loans`` (loans with a principal event by then).
 
-    The per-loan balances (one row per loan) are aggregated straight away, never materialised.
-    When ``on`` is one of ``t.report_dates``, the balances at all of those dates come from **one**
-    pass over the ledger (a conditional sum per date) and are cached together.
+    The per-loan balances are never materialised. When ``on`` is one of ``t.report_dates``, the
+    balances at all of those dates come from **one** pass over the ledger (a conditional sum per
+    date) and are cached together.
+
+    ``loans=False`` (the figures, which only sum and count enterprises) sums the ledger events
+    straight per enterprise — the same balances, since an enterprise's balance is the sum of its
+    loans' and a sum of sums is the sum — without the per-loan grouping the loan count needs
+    (10 million groups at national scale).
     """
     ibis = _ibis()
     dates = tuple(sorted(set(t.report_dates))) if on in t.report_dates else (on,)
 
-    def build() -> Any:
+    def signed_events() -> tuple[Any, Any]:
         ev = t["loan_ledger_event"]
         ev = ev.filter(ev.event_date <= dates[-1], ev.kind.isin(PRINCIPAL_KINDS))
-        signed = ibis.ifelse(ev.kind == "drawdown", ev.amount, -ev.amount)
+        return ev, ibis.ifelse(ev.kind == "drawdown", ev.amount, -ev.amount)
+
+    def build_with_loans() -> Any:
+        ev, signed = signed_events()
         aggs: dict[str, Any] = {}
         for i, day in enumerate(dates):
             by_then = ev.event_date <= day
@@ -232,14 +240,34 @@ def enterprise_balances(t: Tables, on: dt.date) -> Any:
             sums[f"n{i}"] = j[f"n{i}"].sum()
         return j.group_by("enterprise_id").aggregate(**sums)
 
-    per = t.memo(("enterprise_balances", dates), build)
+    def build_balances() -> Any:
+        # No filter on the events before the join: every event is summed conditionally instead
+        # (0 for other kinds or later dates). Filtered, DuckDB estimates the events below the
+        # loans and builds its hash table on the (larger) events.
+        ev = t["loan_ledger_event"]
+        loan = t["loan"].select(lid="id", enterprise_id="enterprise_id")
+        j = ev.join(loan, ev.loan_id == loan.lid)
+        signed = ibis.cases(
+            (j.kind == "drawdown", j.amount),
+            (j.kind.isin(PRINCIPAL_KINDS[1:]), -j.amount),
+            else_=0,
+        )
+        sums = {
+            f"b{i}": ibis.ifelse(j.event_date <= day, signed, 0).sum()
+            for i, day in enumerate(dates)
+        }
+        return j.group_by("enterprise_id").aggregate(**sums)
+
+    if loans:
+        per = t.memo(("enterprise_balances", dates), build_with_loans)
+    else:
+        per = t.memo(("enterprise_balances_only", dates), build_balances)
     i = dates.index(on)
     per = per.filter(per[f"b{i}"] > 0)
-    return per.select(
-        enterprise_id=per.enterprise_id,
-        balance=per[f"b{i}"].cast("int64"),
-        loans=per[f"n{i}"].cast("int64"),
-    )
+    cols = {"enterprise_id": per.enterprise_id, "balance": per[f"b{i}"].cast("int64")}
+    if loans:
+        cols["loans"] = per[f"n{i}"].cast("int64")
+    return per.select(**cols)
 
 
 def _with_names(t: Tables, rows: Any) -> Any:
@@ -251,14 +279,15 @@ def _with_names(t: Tables, rows: Any) -> Any:
 def borrowers(t: Tables, on: dt.date, options: Options, *, sme: bool, names: bool = True) -> Any:
     """Sci-tech (SME) enterprises with outstanding principal above 0 at ``on``, with balance.
 
-    ``names=False`` leaves out ``uscc`` and ``name`` (the same rows, for measuring)."""
-    per = enterprise_balances(t, on)
+    ``names=False`` leaves out what only people read — ``uscc``, ``name``, ``loans`` and
+    ``size_rule`` (the same rows, for measuring)."""
+    per = enterprise_balances(t, on, loans=names)
     cls = classification(t, on, options)
     j = per.join(cls, "enterprise_id")
     j = j.filter(j.sci_tech & j.is_sme) if sme else j.filter(j.sci_tech)
-    j = j.select("enterprise_id", "balance", "loans", "is_sme", "size_rule")
     if not names:
-        return j
+        return j.select("enterprise_id", "balance", "is_sme")
+    j = j.select("enterprise_id", "balance", "loans", "is_sme", "size_rule")
     j = _with_names(t, j)
     return j.select("enterprise_id", "uscc", "name", "balance", "loans", "is_sme", "size_rule")
 
@@ -419,73 +448,75 @@ def _last_expired_filing(on: dt.date, years: int) -> dt.date:
     return day
 
 
+def _in_force(t: Tables, on: dt.date, types: tuple[str, ...] | None = None) -> Any:
+    """The patents (of ``types``, default all) in force on ``on``, uncached: ``patent_id``, the
+    patent's own columns and ``maintenance_years``. See :func:`patents_in_force`."""
+    ibis = _ibis()
+    p = t["patent"]
+    p = p.filter(p.grant_date.notnull(), p.grant_date <= on)
+    if types is not None:
+        p = p.filter(p.patent_type.isin(types))
+    l20, l10, l15 = (_last_expired_filing(on, n) for n in (20, 10, 15))
+    f = p.filing_date
+    expired = (
+        ((p.patent_type == "invention") & (f <= l20))
+        | ((p.patent_type == "utility_model") & (f <= l10))
+        | (
+            (p.patent_type == "design")
+            & (((f < DESIGN_TERM_CHANGE) & (f <= l10)) | ((f >= DESIGN_TERM_CHANGE) & (f <= l15)))
+        )
+    )
+    p = p.filter(~expired)
+    ev = t["patent_event"]
+    ev = ev.filter(ev.event_date <= on)
+    final = (
+        ev.filter(ev.kind.isin(("invalidation_full", "abandonment")))
+        .select(fid=ev.patent_id)
+        .distinct()
+    )
+    lapse = (
+        ev.filter(ev.kind == "lapse")
+        .group_by(lid=ev.patent_id)
+        .aggregate(last_lapse=ev.event_date.max())
+    )
+    rest = (
+        ev.filter(ev.kind == "restoration")
+        .group_by(rid=ev.patent_id)
+        .aggregate(last_rest=ev.event_date.max())
+    )
+    p = p.anti_join(final, p.id == final.fid)
+    j = _lj(_lj(p, lapse, "id", "lid"), rest, "id", "rid")
+    j = j.filter(j.last_lapse.isnull() | (j.last_rest.notnull() & (j.last_rest >= j.last_lapse)))
+    md = j.filing_date.month() * 100 + j.filing_date.day()
+    on_md = on.month * 100 + on.day
+    leap = on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)
+    limit = 229 if (on_md == 228 and not leap) else on_md
+    years = (on.year - j.filing_date.year()) - ibis.ifelse(md > limit, 1, 0)
+    return j.select(
+        patent_id=j.id,
+        application_no=j.application_no,
+        patent_type=j.patent_type,
+        filing_date=j.filing_date,
+        grant_date=j.grant_date,
+        sei_code=j.sei_code,
+        main_ipc=j.main_ipc,
+        ipc_classes=j.ipc_classes,
+        foreign_family_count=j.foreign_family_count,
+        maintenance_years=years.cast("int64"),
+    )
+
+
 def patents_in_force(t: Tables, on: dt.date) -> Any:
     """Patents in force on ``on`` (:mod:`kechuang.ip.status`), with ``maintenance_years``.
 
     Granted on or before ``on``; not expired (term from the filing date, designs filed from
     2021-06-01 get 15 years); no full invalidation or surrender on or before ``on``; and the latest
     lapse on or before ``on``, if any, followed (same day counts) by a restoration.
+
+    Cached per date. The invention figures use :func:`high_value` instead, which holds the
+    in-force inventions of a date with their verdict in one cached table.
     """
-    ibis = _ibis()
-
-    def build() -> Any:
-        p = t["patent"]
-        p = p.filter(p.grant_date.notnull(), p.grant_date <= on)
-        l20, l10, l15 = (_last_expired_filing(on, n) for n in (20, 10, 15))
-        f = p.filing_date
-        expired = (
-            ((p.patent_type == "invention") & (f <= l20))
-            | ((p.patent_type == "utility_model") & (f <= l10))
-            | (
-                (p.patent_type == "design")
-                & (
-                    ((f < DESIGN_TERM_CHANGE) & (f <= l10))
-                    | ((f >= DESIGN_TERM_CHANGE) & (f <= l15))
-                )
-            )
-        )
-        p = p.filter(~expired)
-        ev = t["patent_event"]
-        ev = ev.filter(ev.event_date <= on)
-        final = (
-            ev.filter(ev.kind.isin(("invalidation_full", "abandonment")))
-            .select(fid=ev.patent_id)
-            .distinct()
-        )
-        lapse = (
-            ev.filter(ev.kind == "lapse")
-            .group_by(lid=ev.patent_id)
-            .aggregate(last_lapse=ev.event_date.max())
-        )
-        rest = (
-            ev.filter(ev.kind == "restoration")
-            .group_by(rid=ev.patent_id)
-            .aggregate(last_rest=ev.event_date.max())
-        )
-        p = p.anti_join(final, p.id == final.fid)
-        j = _lj(_lj(p, lapse, "id", "lid"), rest, "id", "rid")
-        j = j.filter(
-            j.last_lapse.isnull() | (j.last_rest.notnull() & (j.last_rest >= j.last_lapse))
-        )
-        md = j.filing_date.month() * 100 + j.filing_date.day()
-        on_md = on.month * 100 + on.day
-        leap = on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)
-        limit = 229 if (on_md == 228 and not leap) else on_md
-        years = (on.year - j.filing_date.year()) - ibis.ifelse(md > limit, 1, 0)
-        return j.select(
-            patent_id=j.id,
-            application_no=j.application_no,
-            patent_type=j.patent_type,
-            filing_date=j.filing_date,
-            grant_date=j.grant_date,
-            sei_code=j.sei_code,
-            main_ipc=j.main_ipc,
-            ipc_classes=j.ipc_classes,
-            foreign_family_count=j.foreign_family_count,
-            maintenance_years=years.cast("int64"),
-        )
-
-    return t.memo(("in_force", on), build)
+    return t.memo(("in_force", on), lambda: _in_force(t, on))
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,15 +538,12 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
     ibis = _ibis()
     conc = t["ipc_concordance"]
     prefixes = set(t.to_arrow(conc.select("ipc_prefix"))["ipc_prefix"].to_pylist())
-    pairs = t.to_arrow(
-        candidates.select(
-            m=ibis.coalesce(candidates.main_ipc, ""), c=ibis.coalesce(candidates.ipc_classes, "")
-        )
-        .filter((ibis._.m != "") | (ibis._.c != ""))
-        .distinct()
-    )
+    pairs = candidates.select(
+        m=ibis.coalesce(candidates.main_ipc, ""), c=ibis.coalesce(candidates.ipc_classes, "")
+    ).filter((ibis._.m != "") | (ibis._.c != ""))
     if not prefixes:  # no concordance loaded: nothing can match
-        pairs = pairs.slice(0, 0)
+        pairs = pairs.limit(0)
+    pairs = t.to_arrow(pairs.distinct())
     mains, classes, matched = [], [], []
     for main, other in zip(pairs["m"].to_pylist(), pairs["c"].to_pylist(), strict=True):
         codes = ip_service.ipc_codes_of(cast(Any, _IpcTexts(main or None, other or None)))
@@ -535,15 +563,42 @@ def _concordance_lookup(t: Tables, candidates: Any) -> Any:
     )
 
 
+def _sei_classified(t: Tables, on: dt.date) -> Any:
+    """``cid``: the inventions granted by ``on`` (by the last of ``t.report_dates``, so that both
+    year ends share it) that are in a strategic emerging industry — a declared SEI code, or an
+    IPC code matching the concordance (:func:`_concordance_lookup`). It does not depend on the
+    date, so it is computed once, over a superset of every year end's in-force inventions."""
+    day = max((on, *t.report_dates))
+
+    def build() -> Any:
+        ibis = _ibis()
+        p = t["patent"]
+        p = p.filter(p.patent_type == "invention", p.grant_date.notnull(), p.grant_date <= day)
+        declared = p.sei_code.notnull() & (p.sei_code.strip() != "")
+        undeclared = p.filter(~declared)
+        lookup = _concordance_lookup(t, undeclared)
+        lookup = lookup.filter(lookup.matched).select(km="lm", kc="lc")
+        u = undeclared.select(
+            cid=undeclared.id,
+            lm=ibis.coalesce(undeclared.main_ipc, ""),
+            lc=ibis.coalesce(undeclared.ipc_classes, ""),
+        )
+        matched = u.join(lookup, [u.lm == lookup.km, u.lc == lookup.kc]).select("cid")
+        return p.filter(declared).select(cid=p.id).union(matched, distinct=False)
+
+    return t.memo(("sei_classified", day), build)
+
+
 def high_value(t: Tables, on: dt.date) -> Any:
-    """Invention patents in force on ``on`` with the ``high_value_patent`` verdict (``outcome``)."""
+    """Every invention patent in force on ``on`` with the ``high_value_patent`` profile and verdict
+    (``outcome``): cached per date, one row per in-force invention, so it is also the table of
+    valid inventions (``valid_invention_patents`` counts its rows). Only what the verdict reads is
+    cached; :func:`in_force_inventions` adds the patent's number and dates for people."""
     ibis = _ibis()
 
     def build() -> Any:
-        inv = patents_in_force(t, on)
-        inv = inv.filter(inv.patent_type == "invention")
-        declared = inv.sei_code.notnull() & (inv.sei_code.strip() != "")
-        lookup = _concordance_lookup(t, inv.filter(~declared))
+        inv = _in_force(t, on, ("invention",))
+        sei = _sei_classified(t, on)
         pl = t["pledge"]
         pl = pl.filter(
             pl.registration_date <= on, pl.release_date.isnull() | (pl.release_date > on)
@@ -564,18 +619,17 @@ def high_value(t: Tables, on: dt.date) -> Any:
             .select(aid=aw.patent_id)
             .distinct()
         )
-        inv = inv.mutate(lm=ibis.coalesce(inv.main_ipc, ""), lc=ibis.coalesce(inv.ipc_classes, ""))
-        lookup = lookup.select(km="lm", kc="lc", matched="matched")
-        j = _lj(inv, lookup, ["lm", "lc"], ["km", "kc"])
-        j = _lj(_lj(j, pledged, "patent_id", "gid"), aw, "patent_id", "aid")
+        j = _lj(
+            _lj(_lj(inv, sei, "patent_id", "cid"), pledged, "patent_id", "gid"),
+            aw,
+            "patent_id",
+            "aid",
+        )
         prof = j.select(
             id=j.patent_id,
-            application_no=j.application_no,
             is_invention=ibis.literal(True),
             in_force=ibis.literal(True),
-            sei_classified=(
-                (j.sei_code.notnull() & (j.sei_code.strip() != "")) | j.matched.fill_null(False)
-            ),
+            sei_classified=j.cid.notnull(),
             foreign_family_count=j.foreign_family_count.cast("int64"),
             maintenance_years=j.maintenance_years,
             pledge_amount=ibis.coalesce(j.pledge_amount, 0).cast("int64"),
@@ -584,10 +638,33 @@ def high_value(t: Tables, on: dt.date) -> Any:
         wide, q = qualified_column(
             high_value_patent.STANDARD, prof, default_parameters().at(t.params_on or on)
         )
-        outcome = ibis.cases((q.isnull(), "undetermined"), (q, "qualified"), else_="not_qualified")
-        return wide.select(*prof.columns, outcome=outcome)
+        return wide.select(*prof.columns, verdict=q)
 
-    return t.memo(("high_value", on), build)
+    hv = t.memo(("high_value", on), build)
+    outcome = ibis.cases(
+        (hv.verdict.isnull(), "undetermined"), (hv.verdict, "qualified"), else_="not_qualified"
+    )
+    return hv.select(*[c for c in hv.columns if c != "verdict"], outcome=outcome)
+
+
+def in_force_inventions(t: Tables, on: dt.date) -> Any:
+    """:func:`high_value` with each patent's ``application_no``, ``filing_date`` and
+    ``grant_date`` (a join on the patent: the same rows)."""
+    hv = high_value(t, on)
+    p = t["patent"].select(
+        pid="id",
+        application_no="application_no",
+        filing_date="filing_date",
+        grant_date="grant_date",
+    )
+    j = hv.join(p, hv.id == p.pid)
+    return j.select(
+        "id",
+        "application_no",
+        "filing_date",
+        "grant_date",
+        *[c for c in hv.columns if c != "id"],
+    )
 
 
 # =============================================================================== specs
@@ -796,15 +873,24 @@ def _pct(t: Tables, p: Period, o: Options) -> Any:
 
 
 def _valid_inventions(t: Tables, p: Period, o: Options) -> Any:
-    r = patents_in_force(t, p.end)
-    return r.filter(r.patent_type == "invention").select(
-        "application_no", "filing_date", "grant_date", "maintenance_years"
-    )
+    r = in_force_inventions(t, p.end)
+    return r.select("application_no", "filing_date", "grant_date", "maintenance_years")
+
+
+def _valid_inventions_bare(t: Tables, p: Period, o: Options) -> Any:
+    return high_value(t, p.end).select("id", "maintenance_years")
 
 
 def _high_value_rows(t: Tables, p: Period, o: Options) -> Any:
+    r = in_force_inventions(t, p.end)
+    return r.filter(r.outcome == "qualified").drop(
+        "is_invention", "in_force", "id", "filing_date", "grant_date"
+    )
+
+
+def _high_value_bare(t: Tables, p: Period, o: Options) -> Any:
     r = high_value(t, p.end)
-    return r.filter(r.outcome == "qualified").drop("is_invention", "in_force", "id")
+    return r.filter(r.outcome == "qualified").drop("is_invention", "in_force")
 
 
 def external_records(key: str) -> Records:
@@ -838,9 +924,15 @@ def _ip_specs() -> list[Spec]:
         Spec("patents_granted", lambda t, p, o: _granted(t, p, False), _count),
         Spec("invention_patents_granted", lambda t, p, o: _granted(t, p, True), _count),
         Spec("pct_applications", _pct, _count),
-        Spec("valid_invention_patents", _valid_inventions, _count),
-        Spec("high_value_invention_patents", _high_value_rows, _count),
-        Spec("high_value_patents_per_10k", _high_value_rows, _count, "special"),
+        Spec("valid_invention_patents", _valid_inventions, _count, measured=_valid_inventions_bare),
+        Spec("high_value_invention_patents", _high_value_rows, _count, measured=_high_value_bare),
+        Spec(
+            "high_value_patents_per_10k",
+            _high_value_rows,
+            _count,
+            "special",
+            measured=_high_value_bare,
+        ),
         Spec("ip_finance_centres", _centres("ip_finance_centre"), _count),
         Spec("medical_ip_centres", _centres("medical_operation_centre"), _count),
         Spec("sme_ip_projects", _sme_ip, _count),
@@ -869,6 +961,7 @@ __all__ = [
     "enterprise_balances",
     "grants",
     "high_value",
+    "in_force_inventions",
     "loan_balances",
     "objects_of",
     "parties",
