@@ -97,31 +97,42 @@ def _holds(t: Tables, on: dt.date) -> Any:
     )
 
 
-def _size_profiles(t: Tables, on: dt.date) -> Any:
-    """``sme_size_class`` profiles: the latest fiscal year before ``on`` (as in standards.facts)."""
+def _industry_lookup(t: Tables) -> Any:
+    """``code → grp``: the 300号 industry group of every distinct industry code of the
+    enterprises (``sme_size_class.industry_group_for``, run on codes, not rows), once per
+    computation."""
     import pyarrow as pa
 
+    def build() -> Any:
+        e = t["enterprise"]
+        codes = [
+            c
+            for c in t.to_arrow(e.select("industry_code").distinct())["industry_code"].to_pylist()
+            if c
+        ]
+        groups: dict[str, int | None] = {}
+        for code in codes:
+            try:
+                groups[code] = sme_size_class.industry_group_for(code)
+            except ValueError:
+                groups[code] = None
+        return t.load(
+            "industry_group",
+            pa.table(
+                {
+                    "code": pa.array(list(groups), pa.string()),
+                    "grp": pa.array([groups[c] for c in groups], pa.int64()),
+                }
+            ),
+        )
+
+    return t.memo(("industry_lookup",), build)
+
+
+def _size_profiles(t: Tables, on: dt.date) -> Any:
+    """``sme_size_class`` profiles: the latest fiscal year before ``on`` (as in standards.facts)."""
     e = t["enterprise"]
-    codes = [
-        c
-        for c in t.to_arrow(e.select("industry_code").distinct())["industry_code"].to_pylist()
-        if c
-    ]
-    groups: dict[str, int | None] = {}
-    for code in codes:  # distinct industry codes, not rows
-        try:
-            groups[code] = sme_size_class.industry_group_for(code)
-        except ValueError:
-            groups[code] = None
-    lookup = t.load(
-        "industry_group",
-        pa.table(
-            {
-                "code": pa.array(list(groups), pa.string()),
-                "grp": pa.array([groups[c] for c in groups], pa.int64()),
-            }
-        ),
-    )
+    lookup = _industry_lookup(t)
     y = t["enterprise_year"]
     y = y.filter(y.fiscal_year == on.year - 1)
     y = y.select("enterprise_id", "employees", "operating_revenue", "total_assets")
