@@ -107,7 +107,7 @@ bench: dev
 	$(BIN)/python benchmarks/bench_credit.py
 	$(BIN)/python benchmarks/bench_matching.py
 
-# national-scale indicators: kechuang vs hand-written DuckDB SQL vs pandas (≈ 550 MB of Parquet)
+# national-scale indicators: kechuang vs hand-written DuckDB SQL vs pandas (≈ 660 MB of Parquet)
 NATIONAL_DATA ?= /tmp/kc-national
 bench-national: dev
 	$(BIN)/python benchmarks/bench_indicators.py --data $(NATIONAL_DATA)
