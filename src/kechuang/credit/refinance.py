@@ -248,7 +248,10 @@ PARAMETERS: Final[dict[RefinanceProgramme, dict[str, tuple[ProgrammeParameter, .
     ),
 }
 """Dated parameters of each programme (oldest value first). To change a value, append one with a
-later ``start``; never edit or delete a value that has been used."""
+later ``start``; never edit or delete a value that has been used. The products catalogue
+(``kechuang/products/data/credit_products.yaml``, keys ``relending`` and ``rediscount``) states
+the eligible kinds, rate and share too: change both together —
+``tests/products/test_refinance_consistency.py`` fails when they differ on any date."""
 
 
 @dataclass(frozen=True, slots=True)
