@@ -9,9 +9,6 @@ every issue, and the caller's unit of work rolls back. Re-importing the same fil
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,28 +16,55 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.errors import ImportRejected, Issue
+from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.tabular import RawTable, read_table
 from kechuang.registry.enums import EnterpriseStatus, InstitutionKind, QualificationKind, SizeClass
+from kechuang.registry.import_kit import (
+    ImportReport,
+    Progress,
+    cell_text,
+    chunks,
+    close_batch,
+    file_sha256,
+    finish_checks,
+    no_rows_issue,
+    open_batch,
+    parse_for_import,
+    reject,
+    set_counts,
+    write_tick,
+)
 from kechuang.registry.models import Enterprise, EnterpriseYear, Institution, Qualification
 from kechuang.registry.reference import resolve_district
-from kechuang.storage.history import ImportBatch
 from kechuang.storage.upsert import upsert
 
-Progress = Callable[[str, int, int], None]
-"""Progress callback: ``(stage, done, total)``."""
+__all__ = [
+    "ENTERPRISES",
+    "ENTERPRISE_YEARS",
+    "INSTITUTIONS",
+    "QUALIFICATIONS",
+    "SPECS",
+    "ImportReport",
+    "Progress",
+    "close_batch",
+    "district_parser",
+    "import_file",
+    "no_rows_issue",
+    "open_batch",
+    "parse_for_import",
+    "read_and_parse",
+    "reject",
+    "spec_for",
+]
+"""The report and batch helpers live in :mod:`kechuang.registry.import_kit`; re-exported here."""
 
 
 def district_parser() -> sp.Parser:
     """A city district by name or GB/T 2260 code (shared by every import that takes a district)."""
 
     def parse(value: Any) -> str:
-        text = (
-            str(int(value))
-            if isinstance(value, float) and value.is_integer()
-            else str(value).strip()
-        )
+        text = cell_text(value)
         d = resolve_district(text)
         if d is None:
             raise sp.FieldError(
@@ -509,147 +533,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(slots=True)
-class ImportReport:
-    """The outcome of importing one file."""
-
-    kind: str
-    file: str
-    file_format: str
-    encoding: str | None
-    sha256: str
-    rows_total: int
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    batch_id: int | None = None
-    issues: list[Issue] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the import created or updated anything."""
-        return bool(self.created or self.updated)
-
-    def summary(self) -> Msg:
-        """One-line bilingual summary."""
-        if not self.changed:
-            return Msg(
-                f"{self.file}：{self.rows_total} 行与库中一致，未做任何更改",
-                f"{self.file}: all {self.rows_total} rows already up to date; nothing changed",
-            )
-        prefix = Msg("（试运行，未保存）", "(dry run, not saved) ") if self.dry_run else Msg("", "")
-        return Msg(
-            f"{prefix.zh}{self.file}：共 {self.rows_total} 行，新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}",
-            f"{prefix.en}{self.file}: {self.rows_total} rows, {self.created} created, {self.updated} updated, {self.unchanged} unchanged",
-        )
-
-
-def reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
-    """The error that rejects the whole of ``file`` with every issue (nothing is imported).
-
-    Shared by every domain's ``import_file`` so that all imports word a rejection alike.
-    """
-    n = sum(1 for i in issues if i.severity == "error")
-    return ImportRejected(
-        Msg(
-            f"{file}：发现 {n} 处错误，整个文件未导入",
-            f"{file}: {n} error(s) found; nothing was imported",
-        ),
-        issues=issues,
-    )
-
-
-def parse_for_import(
-    path: Path, spec: sp.ImportSpec, progress: Progress | None
-) -> tuple[RawTable, sp.ParsedTable, list[Issue]]:
-    """Read and parse ``path`` against ``spec`` for ``import_file``, reporting the parse stage.
-
-    Returns the table, the parse result and the issues so far (the cell issues, plus
-    ``import.no_rows`` for a file without data rows).
-    """
-    table = read_table(path)
-    if progress:
-        progress("parse", 0, len(table.rows))
-    parsed = sp.parse_table(table, spec)
-    issues = list(parsed.issues)
-    if not parsed.errors and not table.rows:
-        issues.append(no_rows_issue(table.file))
-    return table, parsed, issues
-
-
-def no_rows_issue(file: str) -> Issue:
-    """The issue of a file that has a header but no data rows."""
-    return Issue(
-        rule="import.no_rows",
-        file=file,
-        message=Msg("文件中没有数据行", "the file has no data rows"),
-    )
-
-
-def open_batch(
-    session: Session,
-    *,
-    kind: str,
-    batch_kind: str,
-    file: str,
-    file_format: str,
-    encoding: str | None,
-    sha256: str,
-    rows_total: int,
-    actor: str,
-    dry_run: bool,
-    issues: list[Issue],
-) -> tuple[ImportReport, ImportBatch]:
-    """Start writing a checked file: its report and its (flushed) :class:`ImportBatch`.
-
-    ``kind`` names the report, ``batch_kind`` the batch (domains prefix it, e.g. ``funds-calls``).
-    Close with :func:`close_batch` once the rows are written.
-    """
-    report = ImportReport(
-        kind=kind,
-        file=file,
-        file_format=file_format,
-        encoding=encoding,
-        sha256=sha256,
-        rows_total=rows_total,
-        dry_run=dry_run,
-        issues=issues,
-    )
-    batch = ImportBatch(
-        kind=batch_kind,
-        file_name=file,
-        sha256=sha256,
-        file_format=file_format,
-        encoding=encoding,
-        rows_total=rows_total,
-        actor=actor,
-    )
-    session.add(batch)
-    session.flush()
-    return report, batch
-
-
-def close_batch(session: Session, report: ImportReport, batch: ImportBatch) -> ImportReport:
-    """Record the counts on the batch and link it to the report; drop it if nothing changed."""
-    if report.changed:
-        batch.created, batch.updated, batch.unchanged = (
-            report.created,
-            report.updated,
-            report.unchanged,
-        )
-        report.batch_id = batch.id
-    else:
-        session.delete(batch)
-    session.flush()
-    return report
-
-
 def _enterprise_ids(session: Session, usccs: set[str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    codes = sorted(usccs)
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
+    for chunk in chunks(sorted(usccs)):
         out.update(
             session.execute(
                 select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))
@@ -775,8 +661,7 @@ def import_file(
         ImportRejected: with every issue, when any row has an error. Nothing is written.
     """
     path = Path(path)
-    data = path.read_bytes() if path.exists() else b""
-    sha = hashlib.sha256(data).hexdigest()
+    sha = file_sha256(path)
     spec = SPECS[kind]
     table, parsed, issues = parse_for_import(path, spec, progress)
     rows = parsed.rows
@@ -788,10 +673,7 @@ def import_file(
             issues.extend(_check_qualification_row(table.file, r))
     if kind in ("enterprise-years", "qualifications") and rows:
         _resolve_enterprises(session, table.file, rows, issues)
-    if progress:
-        progress("parse", len(table.rows), len(table.rows))
-    if any(i.severity == "error" for i in issues):
-        raise reject(table.file, issues)
+    finish_checks(table.file, issues, progress, len(table.rows))
 
     report, batch = open_batch(
         session,
@@ -808,10 +690,6 @@ def import_file(
     )
     source = f"import {kind}: {table.file}"
     defaults = _DEFAULTS.get(kind, {})
-
-    def tick(done: int) -> None:
-        if progress:
-            progress("write", done, len(rows))
 
     if kind == "institutions":
         _import_institutions(
@@ -854,9 +732,9 @@ def import_file(
             source=source,
             batch_id=batch.id,
             key_label=label,
-            progress=tick,
+            progress=write_tick(progress, len(rows)),
         )
-        report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
+        set_counts(report, res)
     return close_batch(session, report, batch)
 
 
