@@ -45,36 +45,27 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, cast
 
-from sqlalchemy import Row, Table, case, func, insert, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.enums import LabelledEnum
-from kechuang.core.errors import Issue, KechuangError
+from kechuang.core.errors import KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
 from kechuang.core.periods import Month, parse_period
 from kechuang.credit.enums import LedgerKind, LoanStatus, RepaymentMethod, Security
 from kechuang.credit.models import CreditGrant, LedgerEvent, Loan
+from kechuang.registry import import_kit as kit
 from kechuang.registry.enums import InstitutionKind
-from kechuang.registry.imports import (
-    ImportReport,
-    Progress,
-    close_batch,
-    open_batch,
-    parse_for_import,
-    reject,
-)
+from kechuang.registry.import_kit import ImportReport, Progress
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
 from kechuang.storage.upsert import upsert
@@ -91,8 +82,6 @@ __all__ = [
     "spec_for",
 ]
 
-_CHUNK: Final = 500
-"""Keys per ``IN`` list."""
 _FEW_KEYS: Final = 2_000
 """Up to this many distinct keys are looked up with ``IN`` lists; more with one range scan."""
 _INSERT_CHUNK: Final = 20_000
@@ -103,35 +92,6 @@ _RATE_MAX: Final = Decimal("0.36")
 """Rates above 36% a year are refused as implausible (a typing slip such as 43.5%)."""
 
 # =============================================================================== parsers
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-_PLAIN_REF = re.compile(r"[0-9A-Za-z][0-9A-Za-z._\-/#]{0,79}")
-
-
-def _reference(what: Msg, max_length: int) -> sp.Parser:
-    """A contract, loan or transaction number: NFKC, no whitespace, case kept, may hold Chinese."""
-
-    def parse(value: Any) -> str:
-        text = _cell_text(value)
-        if len(text) > max_length or not _PLAIN_REF.fullmatch(text):
-            text = "".join(unicodedata.normalize("NFKC", text).split())
-        if not text or len(text) > max_length:
-            raise sp.FieldError(
-                "value.format",
-                Msg(
-                    f"{what.zh}应为 1–{max_length} 个字符",
-                    f"{what.en} must have 1–{max_length} characters",
-                ),
-            )
-        return text
-
-    return parse
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -260,7 +220,7 @@ def _month(value: Any) -> Month:
 def _read_month(value: Any) -> Month:
     if isinstance(value, dt.date):
         return Month(value.year, value.month)
-    text = _cell_text(value)
+    text = kit.cell_text(value)
     if (m := _MONTH_FAST.fullmatch(text)) and 1 <= int(m.group(2)) <= 12:
         return Month(int(m.group(1)), int(m.group(2)))
     try:
@@ -275,38 +235,7 @@ def _read_month(value: Any) -> Month:
     return period
 
 
-def _choice(
-    enum: type[LabelledEnum],
-    aliases: dict[str, LabelledEnum],
-    allowed: Sequence[LabelledEnum] | None = None,
-) -> sp.Parser:
-    """A member of ``enum`` by value, label or one of the usual bank words in ``aliases``."""
-    members = list(allowed) if allowed is not None else list(enum)
-    index: dict[str, LabelledEnum] = {}
-    for m in members:
-        index[m.value] = m
-        index[m.label.zh] = m
-        index[m.label.en.lower()] = m
-    for word, m in aliases.items():
-        if m in members:
-            index[word.lower()] = m
-    allowed_zh = "、".join(f"{m.label.zh}({m.value})" for m in members)
-    allowed_en = ", ".join(m.value for m in members)
-
-    def parse(value: Any) -> LabelledEnum:
-        text = unicodedata.normalize("NFKC", _cell_text(value)).strip()
-        member = index.get(text) or index.get(text.lower())
-        if member is None:
-            raise sp.FieldError(
-                "value.choice",
-                Msg(f"取值不在允许范围内：{allowed_zh}", f"not an allowed value: {allowed_en}"),
-            )
-        return member
-
-    return parse
-
-
-_REPAYMENT = _choice(
+_REPAYMENT = kit.choice(
     RepaymentMethod,
     {
         "等额本息还款": RepaymentMethod.EQUAL_INSTALLMENT,
@@ -319,7 +248,7 @@ _REPAYMENT = _choice(
         "interest only": RepaymentMethod.INTEREST_ONLY,
     },
 )
-_SECURITY = _choice(
+_SECURITY = kit.choice(
     Security,
     {
         "信用": Security.NONE,
@@ -346,7 +275,7 @@ EVENT_KINDS: Final[tuple[LedgerKind, ...]] = (
 )
 """Ledger kinds a bank reports; compensation money is recorded by the claims workflow."""
 
-_EVENT_KIND = _choice(
+_EVENT_KIND = kit.choice(
     LedgerKind,
     {
         "放款": LedgerKind.DRAWDOWN,
@@ -365,51 +294,14 @@ _EVENT_KIND = _choice(
 )
 
 
-def _product_key(value: Any) -> str:
-    text = unicodedata.normalize("NFKC", _cell_text(value)).strip().lower().replace(" ", "_")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]{0,59}", text):
-        raise sp.FieldError(
-            "value.format",
-            Msg(
-                "产品代码格式不正确，示例：sci_tech_performance_loan",
-                "malformed product key; example: sci_tech_performance_loan",
-            ),
-        )
-    return text
-
-
+_PRODUCT_KEY = kit.key(Msg("产品代码", "product key"), "sci_tech_performance_loan")
 _BANK_CODE = sp.code(r"[0-9A-Z][0-9A-Z._\-]{0,31}", Msg("银行机构代码", "bank code"), "BOC-SH")
-_CONTRACT_NO = _reference(Msg("合同编号", "contract number"), 60)
-_LOAN_NO = _reference(Msg("借据号", "loan number"), 60)
-_TXN_REF = _reference(Msg("流水号", "reference"), 80)
+_CONTRACT_NO = kit.reference(Msg("合同编号", "contract number"), 60)
+_LOAN_NO = kit.reference(Msg("借据号", "loan number"), 60)
+_TXN_REF = kit.reference(Msg("流水号", "reference"), 80)
 
 
 # =============================================================================== specs
-
-
-def _col(
-    field_name: str,
-    zh: str,
-    en: str,
-    parse: sp.Parser,
-    desc: Msg,
-    example: Any,
-    *,
-    required: bool = False,
-    money: bool = False,
-    aliases: tuple[str, ...] = (),
-) -> sp.Column:
-    return sp.Column(
-        field_name,
-        zh,
-        en,
-        parse,
-        required=required,
-        description=desc,
-        example=example,
-        aliases=aliases,
-        money=money,
-    )
 
 
 _RATE_DESC = Msg("年利率，写成 4.35% 或 0.0435", "annual rate: 4.35% or 0.0435")
@@ -422,7 +314,7 @@ GRANTS = sp.ImportSpec(
     label=Msg("授信", "credit grants"),
     key=("contract_no",),
     columns=(
-        _col(
+        kit.column(
             "contract_no",
             "合同编号",
             "Contract no",
@@ -432,7 +324,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("授信合同编号", "合同号", "contract number"),
         ),
-        _col(
+        kit.column(
             "uscc",
             "统一社会信用代码",
             "USCC",
@@ -442,17 +334,17 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("社会信用代码", "信用代码"),
         ),
-        _col(
+        kit.column(
             "product_key",
             "产品",
             "Product",
-            _product_key,
+            _PRODUCT_KEY,
             Msg("信贷产品代码", "credit product key"),
             "sci_tech_performance_loan",
             required=True,
             aliases=("产品代码", "product key"),
         ),
-        _col(
+        kit.column(
             "bank_code",
             "银行机构代码",
             "Bank code",
@@ -462,7 +354,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("银行代码", "机构代码", "bank"),
         ),
-        _col(
+        kit.column(
             "amount",
             "授信金额",
             "Amount",
@@ -476,7 +368,7 @@ GRANTS = sp.ImportSpec(
             money=True,
             aliases=("授信额度",),
         ),
-        _col(
+        kit.column(
             "granted_on",
             "授信日期",
             "Granted on",
@@ -486,7 +378,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("合同日期", "grant date"),
         ),
-        _col(
+        kit.column(
             "term_months",
             "期限（月）",
             "Term (months)",
@@ -496,7 +388,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("期限", "授信期限", "term months", "term"),
         ),
-        _col(
+        kit.column(
             "annual_rate",
             "年利率",
             "Annual rate",
@@ -506,7 +398,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("利率", "rate"),
         ),
-        _col(
+        kit.column(
             "repayment_method",
             "还款方式",
             "Repayment method",
@@ -516,7 +408,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("repayment",),
         ),
-        _col(
+        kit.column(
             "security",
             "担保方式",
             "Security",
@@ -529,7 +421,7 @@ GRANTS = sp.ImportSpec(
             required=True,
             aliases=("担保类型",),
         ),
-        _col(
+        kit.column(
             "first_loan",
             "首贷",
             "First loan",
@@ -538,7 +430,7 @@ GRANTS = sp.ImportSpec(
             "否",
             aliases=("是否首贷", "首贷户"),
         ),
-        _col(
+        kit.column(
             "premium_paid",
             "保费",
             "Premium paid",
@@ -548,7 +440,7 @@ GRANTS = sp.ImportSpec(
             money=True,
             aliases=("实缴保费",),
         ),
-        _col(
+        kit.column(
             "guarantee_fee_paid",
             "担保费",
             "Guarantee fee paid",
@@ -558,7 +450,7 @@ GRANTS = sp.ImportSpec(
             money=True,
             aliases=("实缴担保费",),
         ),
-        _col(
+        kit.column(
             "conditions",
             "条件",
             "Conditions",
@@ -575,7 +467,7 @@ LOANS = sp.ImportSpec(
     label=Msg("贷款（银行月报）", "loans (banks' monthly report)"),
     key=("loan_no", "report_month"),
     columns=(
-        _col(
+        kit.column(
             "loan_no",
             "借据号",
             "Loan no",
@@ -585,7 +477,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("借据编号", "loan number"),
         ),
-        _col(
+        kit.column(
             "contract_no",
             "合同编号",
             "Contract no",
@@ -595,7 +487,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("授信合同编号", "合同号", "contract number"),
         ),
-        _col(
+        kit.column(
             "drawdown_date",
             "放款日期",
             "Drawdown date",
@@ -605,7 +497,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("发放日期", "drawdown"),
         ),
-        _col(
+        kit.column(
             "principal",
             "放款金额",
             "Principal",
@@ -616,7 +508,7 @@ LOANS = sp.ImportSpec(
             money=True,
             aliases=("发放金额", "借据金额", "amount"),
         ),
-        _col(
+        kit.column(
             "maturity_date",
             "到期日",
             "Maturity date",
@@ -626,7 +518,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("到期日期", "maturity"),
         ),
-        _col(
+        kit.column(
             "annual_rate",
             "年利率",
             "Annual rate",
@@ -636,7 +528,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("执行利率", "利率", "rate"),
         ),
-        _col(
+        kit.column(
             "repayment_method",
             "还款方式",
             "Repayment method",
@@ -646,7 +538,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("repayment",),
         ),
-        _col(
+        kit.column(
             "report_month",
             "报告月份",
             "Report month",
@@ -656,7 +548,7 @@ LOANS = sp.ImportSpec(
             required=True,
             aliases=("报送月份", "所属月份", "month"),
         ),
-        _col(
+        kit.column(
             "month_end_balance",
             "月末余额",
             "Month-end balance",
@@ -678,7 +570,7 @@ EVENTS = sp.ImportSpec(
     label=Msg("贷款流水", "loan ledger events"),
     key=("loan_no", "kind", "event_date", "reference"),
     columns=(
-        _col(
+        kit.column(
             "loan_no",
             "借据号",
             "Loan no",
@@ -688,7 +580,7 @@ EVENTS = sp.ImportSpec(
             required=True,
             aliases=("借据编号", "loan number"),
         ),
-        _col(
+        kit.column(
             "kind",
             "类型",
             "Kind",
@@ -701,7 +593,7 @@ EVENTS = sp.ImportSpec(
             required=True,
             aliases=("交易类型", "事件类型"),
         ),
-        _col(
+        kit.column(
             "event_date",
             "日期",
             "Date",
@@ -711,7 +603,7 @@ EVENTS = sp.ImportSpec(
             required=True,
             aliases=("交易日期", "event date"),
         ),
-        _col(
+        kit.column(
             "amount",
             "金额",
             "Amount",
@@ -722,7 +614,7 @@ EVENTS = sp.ImportSpec(
             money=True,
             aliases=("交易金额",),
         ),
-        _col(
+        kit.column(
             "reference",
             "流水号",
             "Reference",
@@ -755,76 +647,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 # =============================================================================== context
 
 
-@dataclass(slots=True)
-class _Ctx:
-    session: Session
-    file: str
-    issues: list[Issue]
-    actor: str
-    source: str = ""
-    batch_id: int = 0
-
-    def issue(
-        self,
-        row: sp.ParsedRow,
-        field_name: str,
-        rule: str,
-        message: Msg,
-        *,
-        value: str | None = None,
-    ) -> None:
-        if value is None:
-            self.issues.append(sp.row_issue(self.file, row, field_name, rule, message))
-        else:
-            self.issues.append(
-                Issue(
-                    rule=rule,
-                    file=self.file,
-                    row=row.row,
-                    column=row.raw.get(field_name, field_name),
-                    value=value,
-                    message=message,
-                )
-            )
-
-    @property
-    def failed(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
-
-
-Writer = Callable[[_Ctx, ImportReport, Progress | None], None]
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _preload(
-    session: Session,
-    key: InstrumentedAttribute[Any],
-    columns: Sequence[Any],
-    keys: Iterable[Any],
-) -> dict[Any, Row[Any]]:
-    """Rows whose ``key`` is in ``keys``, by key: ``IN`` lists for few keys, else one range scan.
-
-    The range scan reads every row between the smallest and the largest key (one indexed query)
-    and keeps those asked for, so a big file costs one round trip however many keys it has.
-    """
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    stmt = select(key, *columns)
-    out: dict[Any, Row[Any]] = {}
-    if len(wanted) <= _FEW_KEYS:
-        for chunk in _chunks(wanted):
-            out.update((r[0], r) for r in session.execute(stmt.where(key.in_(chunk))))
-        return out
-    wanted_set = set(wanted)
-    for r in session.execute(stmt.where(key.between(wanted[0], wanted[-1]))):
-        if r[0] in wanted_set:
-            out[r[0]] = r
-    return out
+Writer = kit.Writer[kit.ImportContext]
 
 
 def _id_filters(column: InstrumentedAttribute[int], ids: Sequence[int]) -> list[list[Any]]:
@@ -834,16 +657,8 @@ def _id_filters(column: InstrumentedAttribute[int], ids: Sequence[int]) -> list[
     largest (the caller keeps the rows it asked for).
     """
     if len(ids) <= _FEW_KEYS:
-        return [[column.in_(chunk)] for chunk in _chunks(ids)]
+        return [[column.in_(chunk)] for chunk in kit.chunks(ids)]
     return [[column.between(ids[0], ids[-1])]]
-
-
-def _tick(progress: Progress | None, total: int) -> Callable[[int], None]:
-    def tick(done: int) -> None:
-        if progress:
-            progress("write", done, total)
-
-    return tick
 
 
 def _yuan(d: Decimal) -> str:
@@ -853,10 +668,14 @@ def _yuan(d: Decimal) -> str:
 # =============================================================================== grants
 
 
-def _prepare_grants(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_grants(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
-    enterprises = _preload(
-        session, Enterprise.uscc, [Enterprise.id], (r.values["uscc"] for r in rows)
+    enterprises = kit.preload(
+        session,
+        Enterprise.uscc,
+        [Enterprise.id],
+        (r.values["uscc"] for r in rows),
+        range_scan_above=_FEW_KEYS,
     )
     banks = {
         code: (ident, kind)
@@ -909,7 +728,7 @@ def _prepare_grants(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             item["first_loan"] = False
         payload.append(item)
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         res = upsert(
             ctx.session,
             CreditGrant,
@@ -918,9 +737,9 @@ def _prepare_grants(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             actor=ctx.actor,
             source=ctx.source,
             batch_id=ctx.batch_id,
-            progress=_tick(progress, len(payload)),
+            progress=kit.write_tick(progress, len(payload)),
         )
-        report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
+        kit.set_counts(report, res)
 
     return write
 
@@ -983,10 +802,10 @@ def _drawn_under(session: Session, grant_ids: Sequence[int]) -> dict[int, Decima
     return out
 
 
-def _prepare_loans(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_loans(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
     g = CreditGrant
-    grants = _preload(
+    grants = kit.preload(
         session,
         g.contract_no,
         [
@@ -1002,13 +821,15 @@ def _prepare_loans(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             g.security,
         ],
         (r.values["contract_no"] for r in rows),
+        range_scan_above=_FEW_KEYS,
     )
     ln = Loan
-    known = _preload(
+    known = kit.preload(
         session,
         ln.loan_no,
         [ln.id, ln.grant_id, ln.principal, ln.drawdown_date, *(getattr(ln, f) for f in _MUTABLE)],
         (r.values["loan_no"] for r in rows),
+        range_scan_above=_FEW_KEYS,
     )
     contract_of = {row.id: no for no, row in grants.items()}
     missing_grants = {row.grant_id for row in known.values()} - set(contract_of)
@@ -1184,19 +1005,19 @@ def _prepare_loans(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                 ),
             )
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
         now = utcnow()
         total = len(new_loans) + len(updates)
-        tick = _tick(progress, total)
+        tick = kit.write_tick(progress, total)
         loan_table = cast(Table, Loan.__table__)
         event_table = cast(Table, LedgerEvent.__table__)
         stmt = insert(loan_table).returning(loan_table.c.id, loan_table.c.loan_no)
         firsts = list(new_loans.values())
         done = 0
-        for chunk in _chunks(firsts, _INSERT_CHUNK):
+        for chunk in kit.chunks(firsts, _INSERT_CHUNK):
             loans_payload = []
             for r in chunk:
                 v = r.values
@@ -1260,7 +1081,7 @@ def _prepare_loans(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
 
 
 def _same_loan(
-    ctx: _Ctx, r: sp.ParsedRow, other: dict[str, Any], where_zh: str, where_en: str
+    ctx: kit.ImportContext, r: sp.ParsedRow, other: dict[str, Any], where_zh: str, where_en: str
 ) -> bool:
     """Report fields of row ``r`` that differ from ``other`` (the stored loan or an earlier row)."""
     ok = True
@@ -1279,21 +1100,18 @@ def _same_loan(
     return ok
 
 
-def _nothing(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-    raise AssertionError("a rejected import must not be written")  # pragma: no cover
-
-
 # =============================================================================== events
 
 
-def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_events(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
     ln = Loan
-    loans = _preload(
+    loans = kit.preload(
         session,
         ln.loan_no,
         [ln.id, ln.drawdown_date, ln.principal],
         (r.values["loan_no"] for r in rows),
+        range_scan_above=_FEW_KEYS,
     )
     ids = sorted({row.id for row in loans.values()})
     e = LedgerEvent
@@ -1458,14 +1276,14 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
     # rows were checked loan by loan in date order; report them in file order
     ctx.issues[first_issue:] = sorted(ctx.issues[first_issue:], key=lambda i: i.row or 0)
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         now = utcnow()
-        tick = _tick(progress, len(new_events))
+        tick = kit.write_tick(progress, len(new_events))
         table = cast(Table, LedgerEvent.__table__)
         done = 0
-        for chunk in _chunks(new_events, _INSERT_CHUNK):
+        for chunk in kit.chunks(new_events, _INSERT_CHUNK):
             ctx.session.execute(
                 insert(table),
                 [
@@ -1480,7 +1298,7 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
     return write
 
 
-_PREPARE: dict[str, Callable[[_Ctx, list[sp.ParsedRow]], Writer]] = {
+_PREPARE: dict[str, Callable[[kit.ImportContext, list[sp.ParsedRow]], Writer]] = {
     "grants": _prepare_grants,
     "loans": _prepare_loans,
     "events": _prepare_events,
@@ -1514,36 +1332,16 @@ def import_file(
         ImportRejected: with every issue when any row has an error (including reconciliation
             mismatches); nothing is written.
     """
-    spec = SPECS[kind]
-    path = Path(path)
-    sha = hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    total = len(table.rows)
-    file_name, fmt, encoding = table.file, table.format, table.encoding
-    del table  # a million raw rows: free them before the checks build their own structures
-    ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
-    writer: Writer = _nothing
-    if parsed.rows:
-        writer = _PREPARE[kind](ctx, parsed.rows)
-    if progress:
-        progress("parse", total, total)
-    if ctx.failed:
-        raise reject(file_name, issues)
-
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=f"credit-{kind}",
-        file=file_name,
-        file_format=fmt,
-        encoding=encoding,
-        sha256=sha,
-        rows_total=len(parsed.rows),
+        spec=SPECS[kind],
+        path=Path(path),
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=kit.ImportContext,
+        prepare=_PREPARE[kind],
+        batch_kind=f"credit-{kind}",
+        source=f"credit import {kind}",
     )
-    ctx.batch_id = batch.id
-    ctx.source = f"credit import {kind}: {file_name}"
-    writer(ctx, report, progress)
-    return close_batch(session, report, batch)
