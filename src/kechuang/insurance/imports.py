@@ -42,21 +42,18 @@ history row per created, updated or removed record); policies and claims go thro
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from kechuang.core import importspec as sp
-from kechuang.core.enums import LabelledEnum
 from kechuang.core.errors import Issue, KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
@@ -70,16 +67,10 @@ from kechuang.insurance.models import (
 )
 from kechuang.products import catalog as product_catalog
 from kechuang.products.schemas import ProductKind
+from kechuang.registry import import_kit as kit
 from kechuang.registry.enums import InstitutionKind
-from kechuang.registry.imports import (
-    ImportReport,
-    Progress,
-    close_batch,
-    district_parser,
-    open_batch,
-    parse_for_import,
-    reject,
-)
+from kechuang.registry.import_kit import ImportReport, Progress
+from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory, diff, json_value
@@ -97,78 +88,10 @@ __all__ = [
     "spec_for",
 ]
 
-_CHUNK: Final = 500
 _RATIO_QUANTUM: Final = Decimal("1e-8")
 _ONE: Final = Decimal(1)
 
 # =============================================================================== parsers
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _reference(what: Msg, max_length: int) -> sp.Parser:
-    """A policy or claim number: NFKC, no whitespace, case kept, may hold Chinese."""
-
-    def parse(value: Any) -> str:
-        text = "".join(unicodedata.normalize("NFKC", _cell_text(value)).split())
-        if not text or len(text) > max_length:
-            raise sp.FieldError(
-                "value.format",
-                Msg(
-                    f"{what.zh}应为 1–{max_length} 个字符",
-                    f"{what.en} must have 1–{max_length} characters",
-                ),
-            )
-        return text
-
-    return parse
-
-
-def _key(what: Msg, example: str) -> sp.Parser:
-    """A product or pool key: lower case letters, digits, ``_ . -``."""
-
-    def parse(value: Any) -> str:
-        text = unicodedata.normalize("NFKC", _cell_text(value)).strip().lower().replace(" ", "_")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]{0,59}", text):
-            raise sp.FieldError(
-                "value.format",
-                Msg(
-                    f"{what.zh}格式不正确，示例：{example}",
-                    f"malformed {what.en}; example: {example}",
-                ),
-            )
-        return text
-
-    return parse
-
-
-def _choice(enum: type[LabelledEnum], aliases: dict[str, LabelledEnum]) -> sp.Parser:
-    """A member of ``enum`` by value, label or one of the usual words in ``aliases``."""
-    index: dict[str, LabelledEnum] = {}
-    for m in enum:
-        index[m.value] = m
-        index[m.label.zh] = m
-        index[m.label.en.lower()] = m
-    for word, m in aliases.items():
-        index[word.lower()] = m
-    allowed_zh = "、".join(f"{m.label.zh}({m.value})" for m in enum)
-    allowed_en = ", ".join(m.value for m in enum)
-
-    def parse(value: Any) -> LabelledEnum:
-        text = unicodedata.normalize("NFKC", _cell_text(value)).strip()
-        member = index.get(text) or index.get(text.lower())
-        if member is None:
-            raise sp.FieldError(
-                "value.choice",
-                Msg(f"取值不在允许范围内：{allowed_zh}", f"not an allowed value: {allowed_en}"),
-            )
-        return member
-
-    return parse
 
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -279,13 +202,13 @@ def _positive(parse: sp.Parser, what: Msg) -> sp.Parser:
     return check
 
 
-_POLICY_NO = _reference(Msg("保单号", "policy number"), 60)
-_CLAIM_NO = _reference(Msg("赔案号", "claim number"), 60)
+_POLICY_NO = kit.reference(Msg("保单号", "policy number"), 60)
+_CLAIM_NO = kit.reference(Msg("赔案号", "claim number"), 60)
 _INSTITUTION_CODE = sp.code(
     r"[0-9A-Z][0-9A-Z._\-]{0,31}", Msg("机构代码", "institution code"), "PICC-SH"
 )
 _MONEY = sp.amount()
-_LINE = _choice(
+_LINE = kit.choice(
     InsuranceLine,
     {
         "首台套": InsuranceLine.FIRST_OF_KIND_EQUIPMENT,
@@ -308,7 +231,7 @@ _LINE = _choice(
         "知识产权险": InsuranceLine.IP,
     },
 )
-_POLICY_STATUS = _choice(
+_POLICY_STATUS = kit.choice(
     PolicyStatus,
     {
         "承保": PolicyStatus.BOUND,
@@ -319,7 +242,7 @@ _POLICY_STATUS = _choice(
         "注销": PolicyStatus.CANCELLED,
     },
 )
-_OBJECT_KIND = _choice(
+_OBJECT_KIND = kit.choice(
     InsuredObjectKind,
     {
         "装备": InsuredObjectKind.EQUIPMENT_SET,
@@ -332,7 +255,7 @@ _OBJECT_KIND = _choice(
         "创业人员": InsuredObjectKind.FOUNDER,
     },
 )
-_CLAIM_STATUS = _choice(
+_CLAIM_STATUS = kit.choice(
     ClaimStatus,
     {
         "报案": ClaimStatus.NOTIFIED,
@@ -348,33 +271,8 @@ _CLAIM_STATUS = _choice(
 # =============================================================================== specs
 
 
-def _col(
-    field_name: str,
-    zh: str,
-    en: str,
-    parse: sp.Parser,
-    desc: Msg,
-    example: Any,
-    *,
-    required: bool = False,
-    money: bool = False,
-    aliases: tuple[str, ...] = (),
-) -> sp.Column:
-    return sp.Column(
-        field_name,
-        zh,
-        en,
-        parse,
-        required=required,
-        description=desc,
-        example=example,
-        aliases=aliases,
-        money=money,
-    )
-
-
 def _policy_no_col(desc: Msg) -> sp.Column:
-    return _col(
+    return kit.column(
         "policy_no",
         "保单号",
         "Policy no",
@@ -392,17 +290,17 @@ POLICIES = sp.ImportSpec(
     key=("policy_no",),
     columns=(
         _policy_no_col(Msg("保单号（唯一）", "policy number (unique)")),
-        _col(
+        kit.column(
             "product_key",
             "产品",
             "Product",
-            _key(Msg("产品代码", "product key"), "sh_first_of_kind_equipment"),
+            kit.key(Msg("产品代码", "product key"), "sh_first_of_kind_equipment"),
             Msg("保险产品代码", "insurance product key"),
             "sh_ic_coinsurance",
             required=True,
             aliases=("产品代码", "product key"),
         ),
-        _col(
+        kit.column(
             "line",
             "险种",
             "Line",
@@ -416,7 +314,7 @@ POLICIES = sp.ImportSpec(
             required=True,
             aliases=("险种类别", "line of business"),
         ),
-        _col(
+        kit.column(
             "insured_uscc",
             "被保险人统一社会信用代码",
             "Insured USCC",
@@ -428,7 +326,7 @@ POLICIES = sp.ImportSpec(
             "91310115MA1H7XXXX0",
             aliases=("统一社会信用代码", "USCC", "insured uscc"),
         ),
-        _col(
+        kit.column(
             "insured_institution_code",
             "被保险机构代码",
             "Insured institution code",
@@ -440,7 +338,7 @@ POLICIES = sp.ImportSpec(
             "",
             aliases=("被保险机构", "insured institution"),
         ),
-        _col(
+        kit.column(
             "insured_name",
             "被保险人",
             "Insured name",
@@ -452,7 +350,7 @@ POLICIES = sp.ImportSpec(
             "上海示例集成电路有限公司",
             aliases=("被保险人名称", "insured"),
         ),
-        _col(
+        kit.column(
             "sum_insured",
             "保额",
             "Sum insured",
@@ -466,7 +364,7 @@ POLICIES = sp.ImportSpec(
             money=True,
             aliases=("保险金额", "风险保障"),
         ),
-        _col(
+        kit.column(
             "premium",
             "保费",
             "Premium",
@@ -477,7 +375,7 @@ POLICIES = sp.ImportSpec(
             money=True,
             aliases=("保险费",),
         ),
-        _col(
+        kit.column(
             "rate",
             "费率",
             "Rate",
@@ -487,7 +385,7 @@ POLICIES = sp.ImportSpec(
             required=True,
             aliases=("保险费率", "premium rate"),
         ),
-        _col(
+        kit.column(
             "start_date",
             "起保日期",
             "Start date",
@@ -497,7 +395,7 @@ POLICIES = sp.ImportSpec(
             required=True,
             aliases=("保险起期", "起保日", "start"),
         ),
-        _col(
+        kit.column(
             "end_date",
             "终止日期",
             "End date",
@@ -507,7 +405,7 @@ POLICIES = sp.ImportSpec(
             required=True,
             aliases=("保险止期", "终保日期", "end"),
         ),
-        _col(
+        kit.column(
             "status",
             "状态",
             "Status",
@@ -518,7 +416,7 @@ POLICIES = sp.ImportSpec(
             "已承保",
             aliases=("保单状态",),
         ),
-        _col(
+        kit.column(
             "bound_on",
             "签单日期",
             "Bound on",
@@ -530,7 +428,7 @@ POLICIES = sp.ImportSpec(
             "2023-12-20",
             aliases=("承保日期", "bound date"),
         ),
-        _col(
+        kit.column(
             "cancelled_on",
             "退保日期",
             "Cancelled on",
@@ -542,16 +440,16 @@ POLICIES = sp.ImportSpec(
             "",
             aliases=("cancellation date",),
         ),
-        _col(
+        kit.column(
             "pool_key",
             "共保体",
             "Pool",
-            _key(Msg("共保体代码", "pool key"), "china_ic_pool"),
+            kit.key(Msg("共保体代码", "pool key"), "china_ic_pool"),
             Msg("共保体代码，可空", "co-insurance pool key, optional"),
             "china_ic_pool",
             aliases=("共保体代码", "pool key"),
         ),
-        _col(
+        kit.column(
             "district_code",
             "所在区",
             "District",
@@ -560,7 +458,7 @@ POLICIES = sp.ImportSpec(
             "浦东新区",
             aliases=("区", "district code", "试点区"),
         ),
-        _col(
+        kit.column(
             "incubator_code",
             "孵化器机构代码",
             "Incubator code",
@@ -569,7 +467,7 @@ POLICIES = sp.ImportSpec(
             "",
             aliases=("孵化器代码", "孵化器", "incubator"),
         ),
-        _col(
+        kit.column(
             "renewal_of",
             "续保原保单号",
             "Renewal of",
@@ -589,7 +487,7 @@ SHARES = sp.ImportSpec(
     key=("policy_no", "insurer_code"),
     columns=(
         _policy_no_col(Msg("保单号（须已导入）", "policy number (imported first)")),
-        _col(
+        kit.column(
             "insurer_code",
             "保险机构代码",
             "Insurer code",
@@ -599,7 +497,7 @@ SHARES = sp.ImportSpec(
             required=True,
             aliases=("保险公司代码", "机构代码", "insurer"),
         ),
-        _col(
+        kit.column(
             "share",
             "份额",
             "Share",
@@ -612,7 +510,7 @@ SHARES = sp.ImportSpec(
             required=True,
             aliases=("承保份额", "共保份额", "比例"),
         ),
-        _col(
+        kit.column(
             "lead",
             "主承保",
             "Lead",
@@ -630,7 +528,7 @@ OBJECTS = sp.ImportSpec(
     key=("policy_no", "kind", "ref"),
     columns=(
         _policy_no_col(Msg("保单号（须已导入）", "policy number (imported first)")),
-        _col(
+        kit.column(
             "kind",
             "类型",
             "Kind",
@@ -643,7 +541,7 @@ OBJECTS = sp.ImportSpec(
             required=True,
             aliases=("标的类型", "object kind"),
         ),
-        _col(
+        kit.column(
             "ref",
             "标识",
             "Ref",
@@ -656,7 +554,7 @@ OBJECTS = sp.ImportSpec(
             required=True,
             aliases=("标的编号", "编号", "reference"),
         ),
-        _col(
+        kit.column(
             "name",
             "名称",
             "Name",
@@ -665,7 +563,7 @@ OBJECTS = sp.ImportSpec(
             "某创新药 I 期临床试验",
             aliases=("标的名称",),
         ),
-        _col(
+        kit.column(
             "uscc",
             "企业统一社会信用代码",
             "Enterprise USCC",
@@ -677,7 +575,7 @@ OBJECTS = sp.ImportSpec(
             "",
             aliases=("统一社会信用代码", "USCC"),
         ),
-        _col(
+        kit.column(
             "sum_insured",
             "保额",
             "Sum insured",
@@ -695,7 +593,7 @@ CLAIMS = sp.ImportSpec(
     label=Msg("理赔", "insurance claims"),
     key=("claim_no",),
     columns=(
-        _col(
+        kit.column(
             "claim_no",
             "赔案号",
             "Claim no",
@@ -706,7 +604,7 @@ CLAIMS = sp.ImportSpec(
             aliases=("赔案编号", "报案号", "claim number"),
         ),
         _policy_no_col(Msg("保单号（须已导入）", "policy number (imported first)")),
-        _col(
+        kit.column(
             "loss_date",
             "出险日期",
             "Loss date",
@@ -716,7 +614,7 @@ CLAIMS = sp.ImportSpec(
             required=True,
             aliases=("事故日期", "loss"),
         ),
-        _col(
+        kit.column(
             "notified_on",
             "报案日期",
             "Notified on",
@@ -726,7 +624,7 @@ CLAIMS = sp.ImportSpec(
             required=True,
             aliases=("报案时间", "notified"),
         ),
-        _col(
+        kit.column(
             "assessed_amount",
             "定损金额",
             "Assessed amount",
@@ -736,7 +634,7 @@ CLAIMS = sp.ImportSpec(
             money=True,
             aliases=("核定损失",),
         ),
-        _col(
+        kit.column(
             "assessed_on",
             "定损日期",
             "Assessed on",
@@ -745,7 +643,7 @@ CLAIMS = sp.ImportSpec(
             "2024-07-01",
             aliases=("assessed date",),
         ),
-        _col(
+        kit.column(
             "paid_amount",
             "赔付金额",
             "Paid amount",
@@ -755,7 +653,7 @@ CLAIMS = sp.ImportSpec(
             money=True,
             aliases=("赔款", "已决赔款", "paid"),
         ),
-        _col(
+        kit.column(
             "paid_on",
             "赔付日期",
             "Paid on",
@@ -764,7 +662,7 @@ CLAIMS = sp.ImportSpec(
             "2024-07-15",
             aliases=("结案日期", "paid date"),
         ),
-        _col(
+        kit.column(
             "status",
             "状态",
             "Status",
@@ -776,7 +674,7 @@ CLAIMS = sp.ImportSpec(
             "已赔付",
             aliases=("案件状态",),
         ),
-        _col(
+        kit.column(
             "rejection_reason",
             "拒赔原因",
             "Rejection reason",
@@ -785,7 +683,7 @@ CLAIMS = sp.ImportSpec(
             "",
             aliases=("拒赔理由",),
         ),
-        _col(
+        kit.column(
             "description",
             "说明",
             "Description",
@@ -809,68 +707,7 @@ def spec_for(kind: str) -> sp.ImportSpec:
 # =============================================================================== context
 
 
-@dataclass(slots=True)
-class _Ctx:
-    session: Session
-    file: str
-    issues: list[Issue]
-    actor: str
-    source: str = ""
-    batch_id: int = 0
-
-    def issue(
-        self,
-        row: sp.ParsedRow,
-        field_name: str,
-        rule: str,
-        message: Msg,
-        *,
-        value: str | None = None,
-        severity: str = "error",
-    ) -> None:
-        if value is None:
-            self.issues.append(
-                sp.row_issue(self.file, row, field_name, rule, message, severity=severity)
-            )
-        else:
-            self.issues.append(
-                Issue(
-                    rule=rule,
-                    severity=severity,
-                    file=self.file,
-                    row=row.row,
-                    column=row.raw.get(field_name, field_name),
-                    value=value,
-                    message=message,
-                )
-            )
-
-    @property
-    def failed(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
-
-
-Writer = Callable[[_Ctx, ImportReport, Progress | None], None]
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _preload(
-    session: Session,
-    key: InstrumentedAttribute[Any],
-    columns: Sequence[Any],
-    keys: Iterable[Any],
-) -> dict[Any, Row[Any]]:
-    """Rows whose ``key`` is in ``keys``, by key (``IN`` lists of :data:`_CHUNK`)."""
-    wanted = sorted({k for k in keys if k is not None})
-    out: dict[Any, Row[Any]] = {}
-    stmt = select(key, *columns)
-    for chunk in _chunks(wanted):
-        out.update((r[0], r) for r in session.execute(stmt.where(key.in_(chunk))))
-    return out
+Writer = kit.Writer[kit.ImportContext]
 
 
 def _institutions(session: Session) -> dict[str, tuple[int, InstitutionKind, str]]:
@@ -881,14 +718,6 @@ def _institutions(session: Session) -> dict[str, tuple[int, InstitutionKind, str
             select(Institution.code, Institution.id, Institution.kind, Institution.name)
         )
     }
-
-
-def _tick(progress: Progress | None, total: int) -> Callable[[int], None]:
-    def tick(done: int) -> None:
-        if progress:
-            progress("write", done, total)
-
-    return tick
 
 
 def _pct(d: Decimal) -> str:
@@ -903,7 +732,7 @@ _UNKNOWN_POLICY = Msg(
 
 
 def _history_rows(
-    ctx: _Ctx,
+    ctx: kit.ImportContext,
     table: str,
     rows: Iterable[tuple[int, str, str, dict[str, list[Any]]]],
 ) -> list[dict[str, Any]]:
@@ -924,14 +753,10 @@ def _history_rows(
     ]
 
 
-def _nothing(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-    raise AssertionError("a rejected import must not be written")  # pragma: no cover
-
-
 # =============================================================================== policies
 
 
-def _catalogue_lines(ctx: _Ctx) -> dict[str, str | None] | None:
+def _catalogue_lines(ctx: kit.ImportContext) -> dict[str, str | None] | None:
     """Insurance products of the catalogue: key → line; ``None`` (with a warning) if unreadable."""
     try:
         return {p.key: p.line for p in product_catalog.all_products(kind=ProductKind.INSURANCE)}
@@ -950,7 +775,7 @@ def _catalogue_lines(ctx: _Ctx) -> dict[str, str | None] | None:
         return None
 
 
-def _check_product(ctx: _Ctx, r: sp.ParsedRow, lines: dict[str, str | None]) -> bool:
+def _check_product(ctx: kit.ImportContext, r: sp.ParsedRow, lines: dict[str, str | None]) -> bool:
     """An unknown product is a warning; a product of another line is an error."""
     key: str = r.values["product_key"]
     line: InsuranceLine = r.values["line"]
@@ -981,9 +806,9 @@ def _check_product(ctx: _Ctx, r: sp.ParsedRow, lines: dict[str, str | None]) -> 
     return True
 
 
-def _prepare_policies(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_policies(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
-    enterprises = _preload(
+    enterprises = kit.preload(
         session,
         Enterprise.uscc,
         [Enterprise.id, Enterprise.name],
@@ -991,7 +816,7 @@ def _prepare_policies(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
     )
     institutions = _institutions(session)
     in_file = {r.values["policy_no"] for r in rows}
-    stored = _preload(
+    stored = kit.preload(
         session,
         InsurancePolicy.policy_no,
         [InsurancePolicy.id],
@@ -1192,17 +1017,17 @@ def _prepare_policies(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                         "policy.renewal_cycle",
                         Msg("续保关系成环", "renewals form a cycle"),
                     )
-                return _nothing
+                return kit.nothing
             levels.append(level)
             for no in level:
                 del pending[no]
     if ctx.failed:
-        return _nothing
+        return kit.nothing
     known: dict[str, int] = {no: row.id for no, row in stored.items()}
     track_renewal = "renewal_of" in present
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-        tick = _tick(progress, len(payload))
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
+        tick = kit.write_tick(progress, len(payload))
         done = 0
         for level in levels:
             batch = []
@@ -1235,9 +1060,9 @@ def _prepare_policies(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
 # =============================================================================== shares
 
 
-def _prepare_shares(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_shares(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
-    policies = _preload(
+    policies = kit.preload(
         session,
         InsurancePolicy.policy_no,
         [InsurancePolicy.id],
@@ -1298,12 +1123,12 @@ def _prepare_shares(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                 value=str(len(leads)),
             )
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
     policy_ids = {no: policies[no].id for no in by_policy}
     existing: dict[int, dict[int, tuple[int, Decimal, bool, str]]] = defaultdict(dict)
     codes = {ident: code for code, (ident, _kind, _name) in institutions.items()}
-    for chunk in _chunks(sorted(policy_ids.values())):
+    for chunk in kit.chunks(sorted(policy_ids.values())):
         for sid, pid, insurer_id, share, lead in session.execute(
             select(
                 CoinsuranceShare.id,
@@ -1358,13 +1183,13 @@ def _prepare_shares(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                     severity="warning",
                 )
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         s = ctx.session
         table = cast(Table, CoinsuranceShare.__table__)
-        tick = _tick(progress, len(rows))
+        tick = kit.write_tick(progress, len(rows))
         rows_history: list[tuple[int, str, str, dict[str, list[Any]]]] = []
         if deletes:
-            for chunk in _chunks([d[0] for d in deletes]):
+            for chunk in kit.chunks([d[0] for d in deletes]):
                 s.execute(delete(table).where(table.c.id.in_(chunk)))
             rows_history.extend((sid, key, "delete", changes) for sid, key, changes in deletes)
         if updates:
@@ -1398,15 +1223,15 @@ def _prepare_shares(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
 _OBJECT_FIELDS: Final = ("name", "enterprise_id", "sum_insured")
 
 
-def _prepare_objects(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_objects(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
-    policies = _preload(
+    policies = kit.preload(
         session,
         InsurancePolicy.policy_no,
         [InsurancePolicy.id],
         (r.values["policy_no"] for r in rows),
     )
-    enterprises = _preload(
+    enterprises = kit.preload(
         session, Enterprise.uscc, [Enterprise.id], (r.values.get("uscc") for r in rows)
     )
     present = set(rows[0].raw) if rows else set()
@@ -1457,11 +1282,11 @@ def _prepare_objects(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         item.update({f: values[f] for f in fields})
         items.append((f"{v['policy_no']}/{v['kind'].value}/{v['ref']}", item))
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
     existing: dict[tuple[int, InsuredObjectKind, str], Any] = {}
     o = InsuredObject
-    for chunk in _chunks(sorted({i["policy_id"] for _, i in items})):
+    for chunk in kit.chunks(sorted({i["policy_id"] for _, i in items})):
         for row in session.execute(
             select(o.policy_id, o.kind, o.ref, o.id, o.name, o.enterprise_id, o.sum_insured).where(
                 o.policy_id.in_(chunk)
@@ -1485,10 +1310,10 @@ def _prepare_objects(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         updates.append({"_id": old.id, **{f"v_{f}": new[f] for f in fields}})
         history.append((old.id, key, "update", changes))
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         s = ctx.session
         table = cast(Table, InsuredObject.__table__)
-        tick = _tick(progress, len(rows))
+        tick = kit.write_tick(progress, len(rows))
         if updates and fields:
             s.execute(
                 update(table)
@@ -1526,10 +1351,10 @@ _DATE_ORDER: Final = (
 """(date field, field it may not precede, what that is) for claim rows."""
 
 
-def _prepare_claims(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
+def _prepare_claims(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
     session = ctx.session
     p = InsurancePolicy
-    policies = _preload(
+    policies = kit.preload(
         session,
         p.policy_no,
         [p.id, p.status, p.start_date, p.end_date, p.bound_on, p.cancelled_on, p.sum_insured],
@@ -1666,9 +1491,9 @@ def _prepare_claims(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                 item[f] = v.get(f)
         payload.append(item)
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
-    def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
         res = upsert(
             ctx.session,
             InsuranceClaim,
@@ -1677,14 +1502,14 @@ def _prepare_claims(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             actor=ctx.actor,
             source=ctx.source,
             batch_id=ctx.batch_id,
-            progress=_tick(progress, len(payload)),
+            progress=kit.write_tick(progress, len(payload)),
         )
-        report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
+        kit.set_counts(report, res)
 
     return write
 
 
-_PREPARE: dict[str, Callable[[_Ctx, list[sp.ParsedRow]], Writer]] = {
+_PREPARE: dict[str, Callable[[kit.ImportContext, list[sp.ParsedRow]], Writer]] = {
     "policies": _prepare_policies,
     "shares": _prepare_shares,
     "objects": _prepare_objects,
@@ -1718,37 +1543,18 @@ def import_file(
         KeyError: unknown ``kind``.
         ImportRejected: with every issue when any row has an error; nothing is written.
     """
-    spec = SPECS[kind]
-    path = Path(path)
-    sha = hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    total = len(table.rows)
-    file_name, fmt, encoding = table.file, table.format, table.encoding
-    ctx = _Ctx(session=session, file=file_name, issues=issues, actor=actor)
-    writer: Writer = _nothing
-    if parsed.rows:
-        writer = _PREPARE[kind](ctx, parsed.rows)
-    # cell errors and database checks together, in file order (file-level issues first)
-    issues.sort(key=lambda i: -1 if i.row is None else i.row)
-    if progress:
-        progress("parse", total, total)
-    if ctx.failed:
-        raise reject(file_name, issues)
-
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=f"insurance-{kind}",
-        file=file_name,
-        file_format=fmt,
-        encoding=encoding,
-        sha256=sha,
-        rows_total=len(parsed.rows),
+        spec=SPECS[kind],
+        path=Path(path),
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=kit.ImportContext,
+        prepare=_PREPARE[kind],
+        batch_kind=f"insurance-{kind}",
+        source=f"insurance import {kind}",
+        # cell errors and database checks together, in file order (file-level issues first)
+        sort_issues=True,
     )
-    ctx.batch_id = batch.id
-    ctx.source = f"insurance import {kind}: {file_name}"
-    writer(ctx, report, progress)
-    return close_batch(session, report, batch)
