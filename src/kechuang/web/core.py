@@ -24,7 +24,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.api.deps import SessionDep, check_csrf_token, resolve_principal
@@ -182,14 +182,41 @@ class MenuItem:
     title: Msg
     resource: str
     action: str = "read"
+    section: str = ""
+    """Path prefix whose pages highlight this entry (default: ``url``)."""
 
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` is one of this entry's pages."""
+        prefix = self.section or self.url
+        return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def active_item(menu: list[MenuItem], path: str) -> str:
+    """URL of the entry to highlight for ``path``: the most specific one that covers it."""
+    covering = [i for i in menu if i.covers(path)]
+    if not covering:
+        return ""
+    return max(covering, key=lambda i: len(i.section or i.url)).url
+
+
+WITHDRAW_APPLICATION: Final[tuple[str, str]] = (
+    ("credit.application", "withdraw")
+    if ("credit.application", "withdraw") in policy.POLICY
+    else ("credit.application", "write")
+)
+"""Withdrawing a credit application (the 授信申请 page and its menu entry). The policy has no
+withdraw entry yet, so the entry that lets a user file applications (enterprises and banks) is the
+gate; the web switches to ``("credit.application", "withdraw")`` as soon as the policy has it."""
 
 MENU: Final[tuple[MenuItem, ...]] = (
     MenuItem("/dashboard", Msg("仪表盘", "Dashboard"), "dashboard"),
     MenuItem("/selfcheck", Msg("政策计算器", "Self-check"), "products.matching"),
     MenuItem("/bank", Msg("信贷工作台", "Bank workbench"), "credit.application"),
+    MenuItem("/applications", Msg("授信申请", "Applications"), *WITHDRAW_APPLICATION),
     MenuItem("/insurance", Msg("科技保险", "Insurance"), "insurance.policy"),
+    MenuItem("/insurance/claims", Msg("保险理赔", "Claims"), "insurance.claim"),
     MenuItem("/funds", Msg("基金", "Funds"), "funds.fund"),
+    MenuItem("/ip/patents", Msg("知识产权", "IP"), "ip.patent", section="/ip"),
     MenuItem("/office/registry", Msg("企业名录", "Registry"), "registry.summary"),
     MenuItem("/office/standards", Msg("认定标准", "Standards"), "standards.simulation"),
     MenuItem("/office/products", Msg("金融产品", "Products"), "products.product"),
@@ -304,6 +331,8 @@ class Ctx:
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         """Render ``template`` with the layout's values (menu, user, language, flash, CSRF)."""
         flash = _decode_flash(self.request.cookies.get(FLASH_COOKIE))
+        menu = [i for i in MENU if self.may(i.resource, i.action)]
+        path = self.request.url.path
         html = (
             environment()
             .get_template(template)
@@ -317,8 +346,9 @@ class Ctx:
                 csrf_field=Markup('<input type="hidden" name="csrf_token" value="{}">').format(
                     getattr(self.request.state, "csrf_token", "")
                 ),
-                menu=[i for i in MENU if self.may(i.resource, i.action)],
-                path=self.request.url.path,
+                menu=menu,
+                active=active_item(menu, path),
+                path=path,
                 flash=flash,
                 money=lambda v: fmt_money(v, self.lang),
                 pct=fmt_pct,
@@ -392,3 +422,45 @@ def as_mapping(obj: Any) -> Mapping[str, Any]:
     if hasattr(obj, "__dataclass_fields__"):
         return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
     return dict(obj)
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a list: its rows and where it sits (``page`` counts from 1)."""
+
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first row shown (0 when there are none)."""
+        return 0 if not self.rows else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        """1-based position of the last row shown."""
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def page_number(value: Any) -> int:
+    """A ``?page=`` value as a page number (1 when missing or not a positive integer)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else 1
+
+
+def paginate(session: Session, stmt: Select[Any], page: int, per_page: int = 50) -> Pager:
+    """Run ``stmt`` (already scoped and ordered) for one page, with the total count."""
+    total = int(
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Pager(rows=rows, total=total, page=page, per_page=per_page)
