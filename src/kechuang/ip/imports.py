@@ -22,11 +22,10 @@ traced by ``Patent.import_batch_id`` / the import batch); every later change doe
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -67,19 +66,13 @@ from kechuang.ip.models import (
     Pledge,
     pledge_patent,
 )
-from kechuang.registry.imports import (
-    ImportReport,
-    Progress,
-    close_batch,
-    district_parser,
-    open_batch,
-    parse_for_import,
-    reject,
-)
+from kechuang.registry import import_kit as kit
+from kechuang.registry.import_kit import ImportReport, Progress
+from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory
-from kechuang.storage.upsert import UpsertResult, upsert
+from kechuang.storage.upsert import upsert
 
 __all__ = [
     "ILLUSTRATIVE_CONCORDANCE",
@@ -92,16 +85,9 @@ __all__ = [
     "spec_for",
 ]
 
-_CHUNK = 500
 _INSERT_CHUNK = 10_000
 
 # =============================================================================== parsers
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 _CANONICAL_NO = re.compile(r"(\d{4})([12389])(\d{7})\.([0-9X])")
@@ -135,7 +121,7 @@ def _patent_no() -> sp.Parser:
     latest_year = today().year  # conservative: later years take the full validation
 
     def parse(value: Any) -> PatentApplicationNumber:
-        text = _cell_text(value)
+        text = kit.cell_text(value)
         fast = _canonical_patent_no(text, latest_year)
         if fast is not None:
             return fast
@@ -167,7 +153,7 @@ def _patent_no_list() -> sp.Parser:
 
     def parse(value: Any) -> tuple[PatentApplicationNumber, ...]:
         out: list[PatentApplicationNumber] = []
-        for i, part in enumerate(_split(_cell_text(value), _PATENT_LIST_SEP), start=1):
+        for i, part in enumerate(_split(kit.cell_text(value), _PATENT_LIST_SEP), start=1):
             if not part:
                 continue
             try:
@@ -192,7 +178,7 @@ def _names(max_length: int = 200) -> sp.Parser:
     """``;``-separated names, in order (trailing separators ignored, empty entries refused)."""
 
     def parse(value: Any) -> tuple[str, ...]:
-        parts = _split(_cell_text(value))
+        parts = _split(kit.cell_text(value))
         for i, part in enumerate(parts, start=1):
             if not part:
                 raise sp.FieldError(
@@ -226,7 +212,7 @@ def _uscc() -> sp.Parser:
 
     def parse(value: Any) -> str:
         try:
-            return _valid_uscc(_cell_text(value))
+            return _valid_uscc(kit.cell_text(value))
         except InvalidIdentifier as exc:
             rule = exc.issues[0].rule if exc.issues else "uscc.invalid"
             raise sp.FieldError(rule, exc.message) from exc
@@ -250,7 +236,7 @@ def _usccs() -> sp.Parser:
 
     def parse(value: Any) -> tuple[str | None, ...]:
         out: list[str | None] = []
-        for i, part in enumerate(_split(_cell_text(value)), start=1):
+        for i, part in enumerate(_split(kit.cell_text(value)), start=1):
             if not part:
                 out.append(None)
                 continue
@@ -298,7 +284,7 @@ def _ipc_error(text: str) -> sp.FieldError:
 
 def _ipc() -> sp.Parser:
     def parse(value: Any) -> str:
-        text = _cell_text(value)
+        text = kit.cell_text(value)
         ipc = normalize_ipc(text)
         if ipc is None:
             raise _ipc_error(text)
@@ -310,7 +296,7 @@ def _ipc() -> sp.Parser:
 def _ipc_list() -> sp.Parser:
     def parse(value: Any) -> tuple[str, ...]:
         out: list[str] = []
-        for part in _split(_cell_text(value), _PATENT_LIST_SEP):
+        for part in _split(kit.cell_text(value), _PATENT_LIST_SEP):
             if not part:
                 continue
             ipc = normalize_ipc(part)
@@ -325,7 +311,7 @@ def _ipc_list() -> sp.Parser:
 
 def _offices() -> sp.Parser:
     def parse(value: Any) -> str:
-        text = unicodedata.normalize("NFKC", _cell_text(value))
+        text = unicodedata.normalize("NFKC", kit.cell_text(value))
         parts: list[str] = []
         for p in re.split(r"[;,、\s]+", text.upper()):
             if p and p not in parts:
@@ -368,7 +354,7 @@ def _pct_year(no: str) -> int:
 
 def _pct_no() -> sp.Parser:
     def parse(value: Any) -> str:
-        text = _cell_text(value)
+        text = kit.cell_text(value)
         no = normalize_pct_no(text)
         if no is None:
             raise sp.FieldError(
@@ -396,7 +382,7 @@ _OFFICE_NAMES = {
 
 def _office() -> sp.Parser:
     def parse(value: Any) -> str:
-        text = "".join(unicodedata.normalize("NFKC", _cell_text(value)).upper().split())
+        text = "".join(unicodedata.normalize("NFKC", kit.cell_text(value)).upper().split())
         text = _OFFICE_NAMES.get(text, text)
         if not re.fullmatch(r"[A-Z]{2}", text):
             raise sp.FieldError(
@@ -415,7 +401,7 @@ def _patent_type() -> sp.Parser:
     base = sp.choice(PatentType)
 
     def parse(value: Any) -> Any:
-        text = _cell_text(value)
+        text = kit.cell_text(value)
         return base(text.removesuffix("专利") if text.endswith("专利") else text)
 
     return parse
@@ -439,7 +425,7 @@ def _event_kind() -> sp.Parser:
     base = sp.choice(EventKind)
 
     def parse(value: Any) -> Any:
-        text = _cell_text(value)
+        text = kit.cell_text(value)
         if text.lower() in _EXPIRY_WORDS:
             raise sp.FieldError(
                 "event.expiry_derived",
@@ -1233,52 +1219,13 @@ _Wanted = tuple[str, str | None, int | None, MatchStatus]
 
 
 @dataclass(slots=True)
-class _Ctx:
-    """What one import run knows: session, file, issues, actor, and lazily loaded look-ups."""
+class _Ctx(kit.ImportContext):
+    """What one import run knows: the file's context, and lazily loaded registry look-ups."""
 
-    session: Session
-    file: str
-    issues: list[Issue]
-    actor: str
-    source: str = ""
-    batch_id: int = 0
     _by_uscc: dict[str, int] | None = None
     _by_name: dict[str, list[int]] | None = None
     proposed: int = 0
     ambiguous: int = 0
-
-    # ---------------------------------------------------------------- issues
-
-    def issue(
-        self,
-        row: sp.ParsedRow,
-        field_name: str,
-        rule: str,
-        message: Msg,
-        *,
-        value: str | None = None,
-        severity: str = "error",
-    ) -> None:
-        if value is None:
-            self.issues.append(
-                sp.row_issue(self.file, row, field_name, rule, message, severity=severity)
-            )
-        else:
-            self.issues.append(
-                Issue(
-                    rule=rule,
-                    severity=severity,
-                    file=self.file,
-                    row=row.row,
-                    column=row.raw.get(field_name, field_name),
-                    value=value,
-                    message=message,
-                )
-            )
-
-    @property
-    def failed(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
 
     # ---------------------------------------------------------------- registry look-ups
 
@@ -1418,7 +1365,7 @@ class _Ctx:
     def patents(self, numbers: Iterable[str]) -> dict[str, tuple[int, dt.date, dt.date | None]]:
         """Existing patents by canonical number: (id, filing date, grant date)."""
         out: dict[str, tuple[int, dt.date, dt.date | None]] = {}
-        for chunk in _chunks(sorted(set(numbers))):
+        for chunk in kit.chunks(sorted(set(numbers))):
             for no, ident, filed, granted in self.session.execute(
                 select(
                     Patent.application_no, Patent.id, Patent.filing_date, Patent.grant_date
@@ -1441,11 +1388,6 @@ class _Ctx:
             "batch_id": self.batch_id,
             "changed_at": utcnow(),
         }
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _unknown_patent(ctx: _Ctx, row: sp.ParsedRow, field_name: str, no: str) -> None:
@@ -1499,7 +1441,7 @@ def _load_owners(session: Session, patent_ids: Iterable[int]) -> dict[int, list[
         t.reviewed_by,
         t.version,
     )
-    for chunk in _chunks(sorted(set(patent_ids))):
+    for chunk in kit.chunks(sorted(set(patent_ids))):
         for r in session.execute(select(*cols).where(t.patent_id.in_(chunk))):
             out[r.patent_id].append(_OwnerRow(*r))
     return out
@@ -1650,7 +1592,7 @@ class _OwnerWrites:
 
     def execute(self, session: Session) -> None:
         if self.deletes:
-            for chunk in _chunks(self.deletes):
+            for chunk in kit.chunks(self.deletes):
                 session.execute(delete(_OWNER_TABLE).where(_OWNER_TABLE.c.id.in_(chunk)))
         if self.updates:
             fields = [
@@ -1672,7 +1614,7 @@ class _OwnerWrites:
             )
             session.execute(stmt, self.updates)
         if self.inserts:
-            for chunk in _chunks(self.inserts, _INSERT_CHUNK):
+            for chunk in kit.chunks(self.inserts, _INSERT_CHUNK):
                 session.execute(insert(_OWNER_TABLE), list(chunk))
         if self.history:
             session.execute(insert(ChangeHistory), self.history)
@@ -1690,22 +1632,8 @@ def _owner_insert(patent_id: int, values: dict[str, Any], now: dt.datetime) -> d
 
 # =============================================================================== kinds
 
-Writer = Callable[[_Ctx, ImportReport, Progress | None], None]
+Writer = kit.Writer[_Ctx]
 """Writes a checked file (after the batch exists); fills the report's counts."""
-
-
-def _tick(progress: Progress | None, total: int) -> Callable[[int], None] | None:
-    if progress is None:
-        return None
-
-    def tick(done: int) -> None:
-        progress("write", done, total)
-
-    return tick
-
-
-def _counts(report: ImportReport, res: UpsertResult) -> None:
-    report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
 
 
 def _mark_updated(report: ImportReport, n: int) -> None:
@@ -1828,7 +1756,7 @@ def _prepare_patents(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         v.pop("owner_usccs", None)
     ctx.name_match_warnings()
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
@@ -1837,7 +1765,7 @@ def _prepare_patents(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             pct_ids = dict(session.execute(select(PctFiling.international_no, PctFiling.id)).all())
         existing: dict[str, tuple[int, dt.date, int | None]] = {}
         numbers = [r.values["application_no"] for r in rows]
-        for chunk in _chunks(numbers):
+        for chunk in kit.chunks(numbers):
             for no, ident, filed, batch in session.execute(
                 select(
                     Patent.application_no, Patent.id, Patent.filing_date, Patent.import_batch_id
@@ -1861,10 +1789,10 @@ def _prepare_patents(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             actor=ctx.actor,
             source=ctx.source,
             batch_id=ctx.batch_id,
-            progress=_tick(progress, len(rows)),
+            progress=kit.write_tick(progress, len(rows)),
             history_on_create=False,
         )
-        _counts(report, res)
+        kit.set_counts(report, res)
         updated_keys = {k[0] for k, action, _ in res.changes if action == "update"}
         # Owners of new patents: straight bulk insert, no look-ups.
         now = utcnow()
@@ -1927,10 +1855,6 @@ def _prepare_patents(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
     return write
 
 
-def _nothing(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-    raise AssertionError("a rejected import must not be written")  # pragma: no cover
-
-
 # ------------------------------------------------------------------------------- events
 
 
@@ -1940,7 +1864,7 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         r.values["application_no"] = r.values["application_no"].canonical
     ids = {no: p[0] for no, p in known.items()}
     stored: dict[int, dict[tuple[EventKind, dt.date], str | None]] = defaultdict(dict)
-    for chunk in _chunks(sorted(ids.values())):
+    for chunk in kit.chunks(sorted(ids.values())):
         for ev in ctx.session.execute(
             select(
                 PatentEvent.patent_id,
@@ -2029,7 +1953,7 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         ok_rows.append(r)
     ctx.name_match_warnings()
     if ctx.failed:
-        return _nothing
+        return kit.nothing
     has_names = "new_owner_names" in (rows[0].raw if rows else {})
     has_usccs = "new_owner_usccs" in (rows[0].raw if rows else {})
     payload: list[dict[str, Any]] = []
@@ -2066,10 +1990,10 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             key_label=lambda p: (
                 f"{numbers[p['patent_id']]}/{p['kind'].value}/{p['event_date'].isoformat()}"
             ),
-            progress=_tick(progress, len(payload)),
+            progress=kit.write_tick(progress, len(payload)),
             history_on_create=False,
         )
-        _counts(report, res)
+        kit.set_counts(report, res)
         changed_keys = {k for k, _action, _ in res.changes}
         transfers: dict[int, dict[dt.date, tuple[dt.date, list[_Wanted] | None]]] = defaultdict(
             dict
@@ -2143,7 +2067,7 @@ def _prepare_pct(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             v["applicant_enterprise_id"] = ctx.enterprise(r, "applicant_uscc", required=False)
             del v["applicant_uscc"]
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
@@ -2155,9 +2079,9 @@ def _prepare_pct(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             actor=ctx.actor,
             source=ctx.source,
             batch_id=ctx.batch_id,
-            progress=_tick(progress, len(rows)),
+            progress=kit.write_tick(progress, len(rows)),
         )
-        _counts(report, res)
+        kit.set_counts(report, res)
         # Link patents that name these PCT filings (imported before or now).
         ids = {k[0]: ident for k, ident in res.ids.items()}
         relinked = _link_patents_to_pct(ctx, ids)
@@ -2174,7 +2098,7 @@ def _link_patents_to_pct(ctx: _Ctx, ids: dict[str, int]) -> set[str]:
     now = utcnow()
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(ids)):
+    for chunk in kit.chunks(sorted(ids)):
         for pid, no, pct_no, current, version in session.execute(
             select(
                 Patent.id,
@@ -2281,7 +2205,7 @@ def _prepare_pledges(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                     Msg("须填写质权人机构代码或质权人名称", "give the pledgee's code or name"),
                 )
     if ctx.failed:
-        return _nothing
+        return kit.nothing
 
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
@@ -2293,15 +2217,15 @@ def _prepare_pledges(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             actor=ctx.actor,
             source=ctx.source,
             batch_id=ctx.batch_id,
-            progress=_tick(progress, len(rows)),
+            progress=kit.write_tick(progress, len(rows)),
         )
-        _counts(report, res)
+        kit.set_counts(report, res)
         changed_keys = {k[0] for k, _a, _c in res.changes}
         created_keys = {k[0] for k, action, _c in res.changes if action == "create"}
         pledge_ids = {reg: res.ids[(reg,)] for reg in links}
         have: dict[int, dict[int, str]] = defaultdict(dict)
         pp = pledge_patent.c
-        for chunk in _chunks(sorted(pledge_ids.values())):
+        for chunk in kit.chunks(sorted(pledge_ids.values())):
             for pledge_id, pid, no in session.execute(
                 select(pp.pledge_id, Patent.id, Patent.application_no)
                 .join(Patent, Patent.id == pp.patent_id)
@@ -2350,7 +2274,7 @@ def _institutions(
 ) -> dict[str, tuple[int, str]]:
     codes = sorted({r.values[field_name] for r in rows if r.values.get(field_name)})
     out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(codes):
+    for chunk in kit.chunks(codes):
         for code, ident, name in ctx.session.execute(
             select(Institution.code, Institution.id, Institution.name).where(
                 Institution.code.in_(chunk)
@@ -2374,9 +2298,9 @@ def _simple_writer(model: type[Any], rows: list[sp.ParsedRow], key: tuple[str, .
             source=ctx.source,
             batch_id=ctx.batch_id,
             key_label=lambda p: "/".join(str(getattr(p[k], "value", p[k])) for k in key),
-            progress=_tick(progress, len(rows)),
+            progress=kit.write_tick(progress, len(rows)),
         )
-        _counts(report, res)
+        kit.set_counts(report, res)
 
     return write
 
@@ -2403,7 +2327,7 @@ def _prepare_centres(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
                     value=code,
                 )
             v["operator_institution_id"] = inst[0] if inst else None
-    return _nothing if ctx.failed else _simple_writer(IpCentre, rows, ("code",))
+    return kit.nothing if ctx.failed else _simple_writer(IpCentre, rows, ("code",))
 
 
 def _prepare_programmes(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
@@ -2411,7 +2335,7 @@ def _prepare_programmes(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         if "uscc" in r.raw:
             r.values["enterprise_id"] = ctx.enterprise(r, "uscc", required=True)
             del r.values["uscc"]
-    return _nothing if ctx.failed else _simple_writer(IpProgramme, rows, ("code",))
+    return kit.nothing if ctx.failed else _simple_writer(IpProgramme, rows, ("code",))
 
 
 def _prepare_awards(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
@@ -2464,7 +2388,7 @@ def _prepare_awards(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         else:
             seen[key] = r.row
     if ctx.failed:
-        return _nothing
+        return kit.nothing
     return _simple_writer(IpAward, rows, ("kind", "edition", "recipient_key"))
 
 
@@ -2514,40 +2438,19 @@ def import_file(
         KeyError: unknown ``kind``.
         ImportRejected: with every issue, when any row has an error. Nothing is written.
     """
-    spec = SPECS[kind]
-    path = Path(path)
-    data = path.read_bytes() if path.exists() else b""
-    sha = hashlib.sha256(data).hexdigest()
-    del data
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    total = len(table.rows)
-    ctx = _Ctx(session=session, file=table.file, issues=issues, actor=actor)
-    writer: Writer = _nothing
-    if parsed.rows:  # rows that parsed cleanly get every cross-field and reference check too
-        writer = _PREPARE[kind](ctx, parsed.rows)
-    if progress:
-        progress("parse", total, total)
-    if ctx.failed:
-        raise reject(table.file, issues)
-
-    rows = parsed.rows
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=kind,
-        file=table.file,
-        file_format=table.format,
-        encoding=table.encoding,
-        sha256=sha,
-        rows_total=len(rows),
+        spec=SPECS[kind],
+        path=Path(path),
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=_Ctx,
+        prepare=_PREPARE[kind],
+        batch_kind=kind,
+        source=f"ip import {kind}",
     )
-    ctx.batch_id = batch.id
-    ctx.source = f"ip import {kind}: {table.file}"
-    writer(ctx, report, progress)
-    return close_batch(session, report, batch)
 
 
 ILLUSTRATIVE_CONCORDANCE = "ipc_sei_concordance_illustrative.csv"
