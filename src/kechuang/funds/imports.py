@@ -25,7 +25,6 @@ an entry whose value is unchanged keeps its stored reference and status.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import unicodedata
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -38,7 +37,7 @@ from sqlalchemy.orm import Session
 from kechuang.core import importspec as sp
 from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
-from kechuang.core.tabular import RawTable, read_table
+from kechuang.core.tabular import RawTable
 from kechuang.funds import service
 from kechuang.funds.enums import DistributionType, FundKind, FundState, InvestorType, Stage
 from kechuang.funds.models import (
@@ -49,15 +48,15 @@ from kechuang.funds.models import (
     Investment,
     Valuation,
 )
-from kechuang.registry.imports import (
+from kechuang.registry import import_kit as kit
+from kechuang.registry.import_kit import (
     ImportReport,
     Progress,
     close_batch,
-    district_parser,
     open_batch,
     parse_for_import,
-    reject,
 )
+from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import Base
 from kechuang.storage.history import ChangeHistory, diff
@@ -1092,11 +1091,7 @@ def _check_investments(
 
 def read_and_parse(path: str | Path, kind: str) -> tuple[RawTable, sp.ParsedTable]:
     """Read ``path`` and parse it against the spec of ``kind`` (no database access)."""
-    spec = SPECS.get(kind)
-    if spec is None:
-        raise KeyError(kind)
-    table = read_table(path)
-    return table, sp.parse_table(table, spec)
+    return kit.read_and_parse(path, SPECS[kind])
 
 
 def spec_for(kind: str) -> sp.ImportSpec:
@@ -1128,8 +1123,7 @@ def import_file(
         ImportRejected: with every issue, when any row has an error. Nothing is written.
     """
     path = Path(path)
-    data = path.read_bytes() if path.exists() else b""
-    sha = hashlib.sha256(data).hexdigest()
+    sha = kit.file_sha256(path)
     spec = SPECS[kind]
     table, parsed, issues = parse_for_import(path, spec, progress)
     file = table.file
@@ -1149,10 +1143,7 @@ def import_file(
             plain = _check_valuations(session, file, rows, issues)
         else:
             upserts = _check_investments(session, file, rows, issues, parsed.headers)
-    if progress:
-        progress("parse", len(table.rows), len(table.rows))
-    if any(i.severity == "error" for i in issues):
-        raise reject(file, issues)
+    kit.finish_checks(file, issues, progress, len(table.rows))
 
     report, batch = open_batch(
         session,
@@ -1168,10 +1159,7 @@ def import_file(
         issues=issues,
     )
     source = f"import funds {kind}: {file}"
-
-    def tick(done: int) -> None:
-        if progress:
-            progress("write", done, len(rows))
+    tick = kit.write_tick(progress, len(rows))
 
     if kind in ("funds", "commitments", "investments"):
         model, key = {
@@ -1198,7 +1186,7 @@ def import_file(
             key_label=label,
             progress=tick,
         )
-        report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
+        kit.set_counts(report, res)
     else:
         plain_model: type[Base] = {
             "calls": CapitalCall,

@@ -31,17 +31,17 @@ from kechuang.core import importspec as sp
 from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.money import decimal_from_cell
-from kechuang.core.tabular import RawTable, read_table
+from kechuang.core.tabular import RawTable
 from kechuang.policy.enums import PolicyKind, SourceStatus
 from kechuang.policy.models import ExternalStatistic, PolicyItem
 from kechuang.policy.schemas import CODE_PATTERN, KEY_PATTERN, SECTION_PATTERN
-from kechuang.registry.imports import (
+from kechuang.registry import import_kit as kit
+from kechuang.registry.import_kit import (
     ImportReport,
     Progress,
     close_batch,
     open_batch,
     parse_for_import,
-    reject,
 )
 from kechuang.storage.base import Base
 from kechuang.storage.upsert import upsert
@@ -166,35 +166,12 @@ def _pattern(pattern: str, what: Msg, example: str) -> sp.Parser:
 # ---------------------------------------------------------------- specs
 
 
-def _col(
-    field_name: str,
-    zh: str,
-    en: str,
-    parser: sp.Parser,
-    desc: Msg,
-    example: Any,
-    *,
-    required: bool = False,
-    aliases: tuple[str, ...] = (),
-) -> sp.Column:
-    return sp.Column(
-        field_name,
-        zh,
-        en,
-        parser,
-        required=required,
-        description=desc,
-        example=example,
-        aliases=aliases,
-    )
-
-
 POLICY_ITEMS = sp.ImportSpec(
     kind="policy_items",
     label=Msg("规划/政策条目", "programme and policy entries"),
     key=("code",),
     columns=(
-        _col(
+        kit.column(
             "code",
             "编号",
             "Code",
@@ -204,7 +181,7 @@ POLICY_ITEMS = sp.ImportSpec(
             required=True,
             aliases=("代码",),
         ),
-        _col(
+        kit.column(
             "kind",
             "类型",
             "Kind",
@@ -213,7 +190,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "alliance",
             required=True,
         ),
-        _col(
+        kit.column(
             "title_zh",
             "标题",
             "Title (zh)",
@@ -223,7 +200,7 @@ POLICY_ITEMS = sp.ImportSpec(
             required=True,
             aliases=("中文标题", "名称"),
         ),
-        _col(
+        kit.column(
             "title_en",
             "英文标题",
             "Title (en)",
@@ -232,7 +209,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "Set up the sci-tech finance alliance",
             aliases=("title",),
         ),
-        _col(
+        kit.column(
             "announced_on",
             "发布日期",
             "Announced on",
@@ -241,7 +218,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "2023-12-03",
             aliases=("日期", "date"),
         ),
-        _col(
+        kit.column(
             "year",
             "年度",
             "Year",
@@ -249,7 +226,7 @@ POLICY_ITEMS = sp.ImportSpec(
             Msg("所属报告年度（空则取发布日期的年份）", "report year (default: year announced)"),
             2023,
         ),
-        _col(
+        kit.column(
             "bodies",
             "发布/组织单位",
             "Bodies",
@@ -258,7 +235,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "上海市科学技术委员会；中国人民银行上海总部",
             aliases=("单位", "发布单位"),
         ),
-        _col(
+        kit.column(
             "description_zh",
             "简述",
             "Description (zh)",
@@ -267,7 +244,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "加强联动协同，构筑完善、多元的科创金融生态圈",
             aliases=("说明", "描述"),
         ),
-        _col(
+        kit.column(
             "description_en",
             "英文简述",
             "Description (en)",
@@ -276,7 +253,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "",
             aliases=("description",),
         ),
-        _col(
+        kit.column(
             "section",
             "章节",
             "Section",
@@ -284,7 +261,7 @@ POLICY_ITEMS = sp.ImportSpec(
             Msg("报告章节，如 7.1.1、7.2.2", "report section, e.g. 7.1.1 or 7.2.2"),
             "7.1.1",
         ),
-        _col(
+        kit.column(
             "indicator_keys",
             "相关指标",
             "Indicator keys",
@@ -292,7 +269,7 @@ POLICY_ITEMS = sp.ImportSpec(
             Msg("相关指标键，用“；”分隔", "related indicator keys, separated by ';'"),
             "",
         ),
-        _col(
+        kit.column(
             "product_keys",
             "相关产品",
             "Product keys",
@@ -300,7 +277,7 @@ POLICY_ITEMS = sp.ImportSpec(
             Msg("相关产品键，用“；”分隔", "related product keys, separated by ';'"),
             "relending；rediscount",
         ),
-        _col(
+        kit.column(
             "source_url",
             "来源链接",
             "Source URL",
@@ -309,7 +286,7 @@ POLICY_ITEMS = sp.ImportSpec(
             "",
             aliases=("链接", "url"),
         ),
-        _col(
+        kit.column(
             "sort_order",
             "排序",
             "Sort order",
@@ -326,7 +303,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
     label=Msg("外部统计数据", "external statistics"),
     key=("key", "period_year"),
     columns=(
-        _col(
+        kit.column(
             "key",
             "指标键",
             "Key",
@@ -336,7 +313,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             required=True,
             aliases=("指标", "indicator"),
         ),
-        _col(
+        kit.column(
             "period_year",
             "年度",
             "Year",
@@ -346,7 +323,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             required=True,
             aliases=("year", "period"),
         ),
-        _col(
+        kit.column(
             "value",
             "数值",
             "Value",
@@ -355,7 +332,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "2487.45万",
             required=True,
         ),
-        _col(
+        kit.column(
             "unit",
             "单位",
             "Unit",
@@ -364,7 +341,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "person",
             required=True,
         ),
-        _col(
+        kit.column(
             "label_zh",
             "名称",
             "Label (zh)",
@@ -374,7 +351,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             required=True,
             aliases=("中文名称",),
         ),
-        _col(
+        kit.column(
             "label_en",
             "英文名称",
             "Label (en)",
@@ -383,7 +360,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "Year-end resident population",
             aliases=("label",),
         ),
-        _col(
+        kit.column(
             "source_title",
             "来源",
             "Source",
@@ -393,7 +370,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             required=True,
             aliases=("来源名称", "source title"),
         ),
-        _col(
+        kit.column(
             "source_url",
             "来源链接",
             "Source URL",
@@ -402,7 +379,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "",
             aliases=("链接", "url"),
         ),
-        _col(
+        kit.column(
             "published_on",
             "发布日期",
             "Published on",
@@ -411,7 +388,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             "",
             aliases=("日期", "date"),
         ),
-        _col(
+        kit.column(
             "status",
             "核实状态",
             "Status",
@@ -424,7 +401,7 @@ EXTERNAL_STATISTICS = sp.ImportSpec(
             required=True,
             aliases=("状态",),
         ),
-        _col(
+        kit.column(
             "note",
             "备注",
             "Note",
@@ -518,9 +495,7 @@ def spec_for(kind: str) -> sp.ImportSpec:
 
 def read_and_parse(path: str | Path, kind: str) -> tuple[RawTable, sp.ParsedTable]:
     """Read ``path`` and parse it against the spec of ``kind`` (no database access)."""
-    spec = SPECS[kind]
-    table = read_table(path)
-    return table, sp.parse_table(table, spec)
+    return kit.read_and_parse(path, SPECS[kind])
 
 
 def import_file(
@@ -558,10 +533,7 @@ def import_file(
             payload = _check_policy_items(file, parsed.rows, issues)
         else:
             payload = _check_statistics(file, parsed.rows, issues)
-    if progress:
-        progress("parse", len(table.rows), len(table.rows))
-    if any(i.severity == "error" for i in issues):
-        raise reject(file, issues)
+    kit.finish_checks(file, issues, progress, len(table.rows))
 
     report, batch = open_batch(
         session,
@@ -583,10 +555,6 @@ def import_file(
     else:
         model, key = ExternalStatistic, ("key", "period_year")
 
-    def tick(done: int) -> None:
-        if progress:
-            progress("write", done, len(payload))
-
     res = upsert(
         session,
         model,
@@ -596,9 +564,9 @@ def import_file(
         source=f"import policy {kind}: {file}",
         batch_id=batch.id,
         key_label=lambda v: "/".join(str(v[k]) for k in key),
-        progress=tick,
+        progress=kit.write_tick(progress, len(payload)),
     )
-    report.created, report.updated, report.unchanged = res.created, res.updated, res.unchanged
+    kit.set_counts(report, res)
     return close_batch(session, report, batch)
 
 

@@ -6,7 +6,8 @@ raises :class:`~kechuang.core.errors.ImportRejected` with every issue (:func:`re
 the same in every domain lives here:
 
 - the report and the batch: :class:`ImportReport`, :func:`open_batch`, :func:`close_batch`;
-- reading: :func:`file_sha256`, :func:`parse_for_import`, :func:`finish_checks`;
+- reading: :func:`file_sha256`, :func:`read_and_parse`, :func:`parse_for_import`,
+  :func:`finish_checks`;
 - cell parsers several domains use alike: :func:`cell_text`, :func:`reference`, :func:`choice`,
   :func:`key`, and the column helper :func:`column`;
 - the per-file context of the *prepare, then write* imports (:class:`ImportContext`: issues of one
@@ -59,6 +60,7 @@ __all__ = [
     "open_batch",
     "parse_for_import",
     "preload",
+    "read_and_parse",
     "reference",
     "reject",
     "set_counts",
@@ -134,6 +136,12 @@ def reject(file: str, issues: Sequence[Issue]) -> ImportRejected:
 def file_sha256(path: Path) -> str:
     """SHA-256 of the file's bytes (of nothing when it does not exist: reading reports that)."""
     return hashlib.sha256(path.read_bytes() if path.exists() else b"").hexdigest()
+
+
+def read_and_parse(path: str | Path, spec: sp.ImportSpec) -> tuple[RawTable, sp.ParsedTable]:
+    """Read ``path`` and parse it against ``spec`` (no database access; a preview or a check)."""
+    table = read_table(path)
+    return table, sp.parse_table(table, spec)
 
 
 def parse_for_import(

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from kechuang.core import importspec as sp
 from kechuang.core.errors import Issue
 from kechuang.core.i18n import Msg
-from kechuang.core.tabular import RawTable, read_table
+from kechuang.core.tabular import RawTable
+from kechuang.registry import import_kit as kit
 from kechuang.registry.enums import EnterpriseStatus, InstitutionKind, QualificationKind, SizeClass
 from kechuang.registry.import_kit import (
     ImportReport,
@@ -631,11 +632,7 @@ def _resolve_enterprises(
 
 def read_and_parse(path: str | Path, kind: str) -> tuple[RawTable, sp.ParsedTable]:
     """Read ``path`` and parse it against the spec of ``kind`` (no database access)."""
-    spec = SPECS.get(kind)
-    if spec is None:
-        raise KeyError(kind)
-    table = read_table(path)
-    return table, sp.parse_table(table, spec)
+    return kit.read_and_parse(path, SPECS[kind])
 
 
 def import_file(
