@@ -171,6 +171,10 @@ def test_admin_publishes_release_and_downloads_pdf(page: Any, server: Server) ->
         ("46-products", "/office/products"),
         ("47-insurance", "/insurance"),
         ("48-funds", "/funds"),
+        ("49-insurance-claims", "/insurance/claims"),
+        ("50-patents", "/ip/patents"),
+        ("51-patent", f"/ip/patents/{server.world.side.patent_no}"),
+        ("52-ip-centres", "/ip/centres"),
     ):
         page.goto(server.base_url + url)
         assert page.locator("h1").count() == 1

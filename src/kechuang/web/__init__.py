@@ -7,7 +7,11 @@
 * ``/dashboard`` — a release's indicators with year-over-year, charts, drill-down to records;
 * ``/selfcheck`` — 政策计算器: qualifications and products for an enterprise, apply for a loan;
 * ``/bank`` — applications, grants, drawdowns, repayments, monthly files, compensation claims;
+* ``/applications`` — an applicant's credit applications, withdraw (htmx confirmation);
 * ``/insurance``, ``/funds`` — policies with co-insurance shares, subsidies; funds with metrics;
+* ``/insurance/claims`` — claims on the insurer's policies: notify, assess, pay, reject, history;
+* ``/ip/patents``, ``/ip/centres`` — patent search and detail (status timeline, owners, pledges,
+  high-value verdict), IP centres;
 * ``/office/...`` — registry, standards (what-if), products, approvals, releases and reports;
 * ``/admin/...`` — users and roles, the audit log.
 
