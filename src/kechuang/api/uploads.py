@@ -3,7 +3,8 @@
 An upload is saved under its (sanitised) file name in a temporary directory so that every issue
 names the file as the user knows it. A rejected file answers 422 with one ``details`` entry per
 problem (file, row, column, value, rule, message) — exactly the issues ``kechuang import`` prints.
-A successful import also writes one ``import`` row to the audit log with the batch and its SHA-256.
+A successful import also writes one ``import`` row to the audit log with the batch and its SHA-256
+(:func:`kechuang.storage.audit.audited_import`, shared with the CLI; no row per imported row).
 """
 
 from __future__ import annotations
@@ -108,24 +109,16 @@ def run_import(
         path.write_bytes(data)
         if precheck is not None:
             precheck(path)
-        report = importer(session=session, kind=kind, path=path, actor=actor, dry_run=dry_run)
+        report = audit.audited_import(
+            lambda: importer(session=session, kind=kind, path=path, actor=actor, dry_run=dry_run),
+            session=session,
+            domain=domain,
+            kind=kind,
+            file=name,
+            dry_run=dry_run,
+        )
     if dry_run:
         session.info[ROLLBACK_ONLY] = True
-    else:
-        audit.record(
-            session=session,
-            action="import",
-            table_name=f"import:{domain}.{kind}",
-            record_id=None if report.batch_id is None else str(report.batch_id),
-            changes={
-                "file": name,
-                "sha256": report.sha256,
-                "rows_total": report.rows_total,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-            },
-        )
     summary = report.summary()
     return ImportReportOut(
         kind=kind,

@@ -9,6 +9,7 @@ from kechuang.cli import credit, db, funds, insurance, ip, products, registry, s
 from kechuang.cli import indicators as indicators_cli
 from kechuang.cli import policy as policy_cli
 from kechuang.cli import release as release_cli
+from kechuang.cli.auditing import begin as begin_audit
 from kechuang.cli.common import handle_errors, t
 from kechuang.cli.imports import import_cmd, template_cmd
 from kechuang.cli.match import match_cmd
@@ -37,6 +38,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     lang: str = typer.Option(
         "zh",
         "--lang",
@@ -49,6 +51,7 @@ def root(
 ) -> None:
     """科创 kechuang."""
     set_lang(lang)
+    begin_audit(ctx)  # every write of the command is audited (actor: --by/--actor or OS user)
 
 
 app.command(

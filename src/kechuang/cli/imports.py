@@ -27,6 +27,7 @@ from kechuang.credit.imports import SPECS as CREDIT_SPECS
 from kechuang.ip.imports import SPECS as IP_SPECS
 from kechuang.migrations import ensure_schema
 from kechuang.registry.imports import SPECS, ImportReport, Progress, import_file
+from kechuang.storage import audit
 from kechuang.storage.db import unit_of_work
 
 
@@ -95,6 +96,12 @@ class Importer(Protocol):
     ) -> ImportReport: ...
 
 
+def _domain_of(importer: Importer) -> str:
+    """``credit`` for ``kechuang.credit.imports.import_file`` (the API's ``domain`` names)."""
+    parts = importer.__module__.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "kechuang" else parts[-1]
+
+
 def run_import(
     importer: Importer,
     *,
@@ -104,11 +111,14 @@ def run_import(
     errors_out: Path | None,
     actor: str | None,
     fmt: ReportFormat,
+    domain: str | None = None,
 ) -> None:
     """Run one file import in a unit of work and print the report (shared by every import command).
 
     A dry run rolls back; a rejected file prints (or writes, with ``errors_out``) every issue and
-    exits with status 1.
+    exits with status 1. A saved import writes one ``import`` row to the audit log (file, SHA-256,
+    counts, batch; ``domain`` defaults to the importer's package, e.g. ``credit``) and no row per
+    imported row — exactly as an API upload does.
     """
     who = actor or getpass.getuser()
     created_schema = ensure_schema()
@@ -119,13 +129,20 @@ def run_import(
             progress_bar(t(f"导入 {file.name}", f"importing {file.name}")) as progress,
             unit_of_work(commit=not dry_run) as session,
         ):
-            report = importer(
+            report = audit.audited_import(
+                lambda: importer(
+                    session=session,
+                    kind=kind,
+                    path=file,
+                    actor=who,
+                    dry_run=dry_run,
+                    progress=progress,
+                ),
                 session=session,
+                domain=domain or _domain_of(importer),
                 kind=kind,
-                path=file,
-                actor=who,
+                file=file.name,
                 dry_run=dry_run,
-                progress=progress,
             )
     except ImportRejected as exc:
         if errors_out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from kechuang.cli.auditing import record_write
 from kechuang.cli.common import console, handle_errors, print_json, t
 from kechuang.core.errors import ValidationError
 from kechuang.core.i18n import Msg
@@ -306,6 +308,18 @@ def import_cmd(
 ) -> None:
     """导入产品配置（校验通过才安装到 $KECHUANG_HOME/products；同代码的内置产品被替换）/ Import product configuration."""
     report = catalog.import_products(file, dry_run=dry_run)
+    if not report.unchanged and not dry_run:
+        record_write(  # a configuration file, not rows: logged by hand, one row per file
+            action="import",
+            table_name="import:products.catalog",
+            record_id=report.file,
+            changes={
+                "file": report.file,
+                "sha256": hashlib.sha256(report.target.read_bytes()).hexdigest(),
+                "added": ", ".join(report.added),
+                "replaced": ", ".join(report.replaced),
+            },
+        )
     style = "cyan" if report.unchanged else "green"
     console.print(f"[{style}]{report.summary().text()}[/{style}]")
     if not report.unchanged and not dry_run:

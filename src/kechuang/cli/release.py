@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from kechuang.cli.auditing import record_write
 from kechuang.cli.common import console, handle_errors, print_json, progress_bar, t
 from kechuang.core.periods import parse_date
 from kechuang.indicators import releases
@@ -78,6 +79,12 @@ def create_cmd(
             progress=progress,
             options=Options(sme_rule=sme_rule),  # type: ignore[arg-type]
         )
+    record_write(  # as the API does: a release is files, not rows the audit hook sees
+        action="insert",
+        table_name="release",
+        record_id=manifest.release_id,
+        changes={"year": manifest.year, "status": manifest.status, "cutoff": manifest.cutoff},
+    )
     if json_out:
         print_json(releases.manifest_to_dict(manifest))
         return
@@ -268,6 +275,12 @@ def publish_cmd(
 ) -> None:
     """发布（双人复核；此后不可更改）/ Publish a release (maker-checker; immutable from then on)."""
     m = releases.publish_release(release_id, by=by, approved_by=approved_by, root=root)
+    record_write(
+        action="update",
+        table_name="release",
+        record_id=m.release_id,
+        changes={"status": m.status, "published_by": m.published_by, "approved_by": m.approved_by},
+    )
     console.print(
         t(
             f"已发布 {m.release_id}（发起 {m.published_by}，复核 {m.approved_by}）",
