@@ -88,6 +88,7 @@ def test_each_command_run_has_its_own_request_id_and_a_failed_one_logs_nothing(
     assert update and update[0].changes["active"] == [True, False]
     assert _create_user("dave").startswith("exit 1")  # the user exists: rolled back
     assert [r.id for r in _rows(db_url)] == [r.id for r in before]
+    assert audit.current() is None  # the context ends with a failed command too
 
 
 def test_a_cli_import_logs_one_import_row_and_no_row_per_record(
@@ -154,6 +155,7 @@ def test_rows_suppressed_hides_orm_writes_and_record_import_still_logs(sqlite_ur
     assert rows[1].changes["code"] == [None, "BANK-R"]
 
 
+@pytest.mark.slow
 def test_release_create_and_publish_are_logged_publish_as_the_by_maker(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -187,3 +189,18 @@ def test_release_create_and_publish_are_logged_publish_as_the_by_maker(
         "published_by": "maker-mia",
         "approved_by": "checker-cal",
     }
+
+
+def test_policy_load_shipped_logs_one_import_row_per_shipped_file(sqlite_url: str) -> None:
+    from kechuang.policy.imports import SHIPPED_FILES
+
+    result = runner.invoke(app, ["policy", "load-shipped", "--actor", "pol-pat"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(sqlite_url)
+    imports = [r for r in rows if r.action == "import"]
+    assert sorted(r.table_name for r in imports) == sorted(
+        f"import:policy.{kind}" for kind in SHIPPED_FILES
+    )
+    assert {r.actor for r in rows} == {"pol-pat"}
+    assert all(r.changes["created"] > 0 and r.changes["sha256"] for r in imports)
+    assert sorted({r.action for r in rows}) == ["command", "import"]  # no row per entry

@@ -24,6 +24,7 @@ from kechuang.policy import imports as policy_imports
 from kechuang.policy import service
 from kechuang.policy.enums import PolicyKind
 from kechuang.policy.models import ExternalStatistic, PolicyItem
+from kechuang.storage import audit
 from kechuang.storage.db import unit_of_work
 from kechuang.storage.history import ChangeHistory, json_value
 
@@ -245,7 +246,12 @@ def load_shipped_cmd(
     """导入随软件提供的上海 2023 年条目和外部统计数据 / Load the shipped Shanghai 2023 entries and external statistics."""
     ensure_schema()
     with unit_of_work() as session:
-        reports = policy_imports.load_shipped(session=session, actor=actor or getpass.getuser())
+        with audit.rows_suppressed(session):  # audited as one import row per shipped file
+            reports = policy_imports.load_shipped(session=session, actor=actor or getpass.getuser())
+        for report in reports:
+            audit.record_import(
+                session=session, domain="policy", kind=report.kind, file=report.file, report=report
+            )
     for report in reports:
         console.print(report.summary().text())
 
