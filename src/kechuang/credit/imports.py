@@ -688,15 +688,7 @@ def _prepare_grants(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
         v = r.values
         ent = enterprises.get(v["uscc"])
         if ent is None:
-            ctx.issue(
-                r,
-                "uscc",
-                "import.unknown_enterprise",
-                Msg(
-                    "企业库中没有该统一社会信用代码，请先导入企业",
-                    "no enterprise with this USCC in the registry; import the enterprise first",
-                ),
-            )
+            ctx.unknown_enterprise(r, "uscc")
         bank = banks.get(v["bank_code"])
         if bank is None:
             ctx.issue(

@@ -864,15 +864,7 @@ def _prepare_policies(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Write
         elif uscc is not None:
             ent = enterprises.get(uscc)
             if ent is None:
-                ctx.issue(
-                    r,
-                    "insured_uscc",
-                    "import.unknown_enterprise",
-                    Msg(
-                        "企业库中没有该统一社会信用代码，请先导入企业",
-                        "no enterprise with this USCC in the registry; import the enterprise first",
-                    ),
-                )
+                ctx.unknown_enterprise(r, "insured_uscc")
                 ok = False
             else:
                 enterprise_id, name = ent.id, name or ent.name
@@ -1248,15 +1240,7 @@ def _prepare_objects(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer
         if (uscc := v.get("uscc")) is not None:
             ent = enterprises.get(uscc)
             if ent is None:
-                ctx.issue(
-                    r,
-                    "uscc",
-                    "import.unknown_enterprise",
-                    Msg(
-                        "企业库中没有该统一社会信用代码，请先导入企业",
-                        "no enterprise with this USCC in the registry; import the enterprise first",
-                    ),
-                )
+                ctx.unknown_enterprise(r, "uscc")
                 ok = False
             else:
                 enterprise_id = ent.id

@@ -1261,15 +1261,7 @@ class _Ctx(kit.ImportContext):
         ident = self.by_uscc.get(uscc)
         if ident is None:
             if required:
-                self.issue(
-                    row,
-                    field_name,
-                    "import.unknown_enterprise",
-                    Msg(
-                        "企业库中没有该统一社会信用代码，请先导入企业",
-                        "no enterprise with this USCC in the registry; import the enterprise first",
-                    ),
-                )
+                self.unknown_enterprise(row, field_name)
             else:
                 self._unknown_uscc_warning(row, field_name, uscc)
         return ident

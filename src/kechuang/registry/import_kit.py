@@ -42,6 +42,7 @@ from kechuang.storage.upsert import UpsertResult
 
 __all__ = [
     "CHUNK",
+    "UNKNOWN_ENTERPRISE",
     "ImportContext",
     "ImportReport",
     "Progress",
@@ -72,6 +73,12 @@ Progress = Callable[[str, int, int], None]
 
 CHUNK: Final = 500
 """Keys per ``IN`` list."""
+
+UNKNOWN_ENTERPRISE: Final = Msg(
+    "企业库中没有该统一社会信用代码，请先导入企业",
+    "no enterprise with this USCC in the registry; import the enterprise first",
+)
+"""The message of ``import.unknown_enterprise``: a row names a USCC the registry does not have."""
 
 
 # =============================================================================== report and batch
@@ -440,6 +447,10 @@ class ImportContext:
                     message=message,
                 )
             )
+
+    def unknown_enterprise(self, row: sp.ParsedRow, field_name: str) -> None:
+        """Record ``import.unknown_enterprise`` (an error) for the USCC in ``field_name`` of ``row``."""
+        self.issue(row, field_name, "import.unknown_enterprise", UNKNOWN_ENTERPRISE)
 
     @property
     def failed(self) -> bool:

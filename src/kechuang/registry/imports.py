@@ -620,10 +620,7 @@ def _resolve_enterprises(
                     r,
                     "uscc",
                     "import.unknown_enterprise",
-                    Msg(
-                        "企业库中没有该统一社会信用代码，请先导入企业",
-                        "no enterprise with this USCC in the registry; import the enterprise first",
-                    ),
+                    kit.UNKNOWN_ENTERPRISE,
                 )
             )
         else:
