@@ -4,6 +4,7 @@ one ``import`` row per imported file, nothing for dry runs and failed commands."
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,21 @@ def test_policy_load_shipped_logs_one_import_row_per_shipped_file(sqlite_url: st
     assert {r.actor for r in rows} == {"pol-pat"}
     assert all(r.changes["created"] > 0 and r.changes["sha256"] for r in imports)
     assert sorted({r.action for r in rows}) == ["command", "import"]  # no row per entry
+
+
+def test_kechuang_audit_lists_and_exports_cli_rows(sqlite_url: str, tmp_path: Path) -> None:
+    _create_user("erin")
+    listed = runner.invoke(app, ["audit", "list", "--table", "cli", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [command] = json.loads(listed.stdout)
+    assert (command["action"], command["actor"]) == ("command", OS_USER)
+    same_run = runner.invoke(
+        app, ["audit", "list", "--request-id", command["request_id"], "--json"]
+    )
+    assert sorted(r["table_name"] for r in json.loads(same_run.stdout)) == ["auth_user", "cli"]
+    out = tmp_path / "audit.csv"
+    exported = runner.invoke(app, ["audit", "export", "--format", "csv", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(audit.EXPORT_FIELDS)
+    assert len(lines) == 3 and "argon2" not in out.read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kechuang import __version__
+from kechuang.cli import audit_log as audit_cli
 from kechuang.cli import credit, db, funds, insurance, ip, products, registry, standards, validate
 from kechuang.cli import indicators as indicators_cli
 from kechuang.cli import policy as policy_cli
@@ -86,6 +87,7 @@ app.command(
     ),
 )(report_cmd)
 app.add_typer(user_app, name="user")
+app.add_typer(audit_cli.app, name="audit")
 app.command("serve", help=t("启动 API 与网页服务", "Serve the API and web"))(serve_cmd)
 
 

@@ -91,6 +91,16 @@ def _context_finder() -> Callable[..., Any] | None:
 _find_context = _context_finder()
 
 
+def _command_path(command: Any) -> str:
+    """``kechuang user create`` whatever the program was started as (``python -m kechuang.cli``)."""
+    names: list[str] = []
+    while command is not None:
+        names.append(str(command.info_name or ""))
+        command = command.parent
+    names[-1] = "kechuang"
+    return " ".join(reversed(names))
+
+
 def _resolve(ctx: AuditContext) -> None:
     """Bring the actor and the command details up to date from the running command."""
     command = _find_context(silent=True) if _find_context is not None else None
@@ -100,7 +110,7 @@ def _resolve(ctx: AuditContext) -> None:
     ctx.actor = actor_of(params) or os_user()
     ctx.details = {
         "channel": CHANNEL,
-        "command": command.command_path,
+        "command": _command_path(command),
         "options": {k: _option_value(k, v) for k, v in params.items()},
         "os_user": os_user(),
     }
