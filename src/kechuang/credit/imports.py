@@ -68,7 +68,6 @@ from kechuang.registry.enums import InstitutionKind
 from kechuang.registry.import_kit import ImportReport, Progress
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
-from kechuang.storage.upsert import upsert
 
 __all__ = [
     "EVENTS",
@@ -721,14 +720,10 @@ def _prepare_grants(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
         payload.append(item)
 
     def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
-        res = upsert(
-            ctx.session,
+        res = ctx.upsert(
             CreditGrant,
             payload,
             key=("contract_no",),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             progress=kit.write_tick(progress, len(payload)),
         )
         kit.set_counts(report, res)
@@ -1055,14 +1050,10 @@ def _prepare_loans(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
             done += len(chunk)
             tick(done)
         if updates:
-            res = upsert(
-                session,
+            res = ctx.upsert(
                 Loan,
                 list(updates.values()),
                 key=("loan_no",),
-                actor=ctx.actor,
-                source=ctx.source,
-                batch_id=ctx.batch_id,
             )
             report.updated = res.updated
         report.created = len(new_loans)

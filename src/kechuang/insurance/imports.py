@@ -74,7 +74,6 @@ from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory, diff, json_value
-from kechuang.storage.upsert import upsert
 
 __all__ = [
     "CLAIMS",
@@ -1029,14 +1028,10 @@ def _prepare_policies(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Write
                     orig = renews[no]
                     item["renewal_of_id"] = None if orig is None else known[orig]
                 batch.append(item)
-            res = upsert(
-                ctx.session,
+            res = ctx.upsert(
                 InsurancePolicy,
                 batch,
                 key=("policy_no",),
-                actor=ctx.actor,
-                source=ctx.source,
-                batch_id=ctx.batch_id,
             )
             for (no,), ident in res.ids.items():
                 known[no] = ident
@@ -1478,14 +1473,10 @@ def _prepare_claims(ctx: kit.ImportContext, rows: list[sp.ParsedRow]) -> Writer:
         return kit.nothing
 
     def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
-        res = upsert(
-            ctx.session,
+        res = ctx.upsert(
             InsuranceClaim,
             payload,
             key=("claim_no",),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             progress=kit.write_tick(progress, len(payload)),
         )
         kit.set_counts(report, res)

@@ -72,7 +72,6 @@ from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import utcnow
 from kechuang.storage.history import ChangeHistory
-from kechuang.storage.upsert import upsert
 
 __all__ = [
     "ILLUSTRATIVE_CONCORDANCE",
@@ -1773,14 +1772,10 @@ def _prepare_patents(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
             old = existing.get(v["application_no"])
             v["import_batch_id"] = old[2] if old is not None else ctx.batch_id
             payload.append(v)
-        res = upsert(
-            session,
+        res = ctx.upsert(
             Patent,
             payload,
             key=("application_no",),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             progress=kit.write_tick(progress, len(rows)),
             history_on_create=False,
         )
@@ -1971,14 +1966,10 @@ def _prepare_events(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
         numbers = {r.values["patent_id"]: r.values["application_no"] for r in ok_rows}
-        res = upsert(
-            session,
+        res = ctx.upsert(
             PatentEvent,
             payload,
             key=("patent_id", "kind", "event_date"),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             key_label=lambda p: (
                 f"{numbers[p['patent_id']]}/{p['kind'].value}/{p['event_date'].isoformat()}"
             ),
@@ -2062,15 +2053,10 @@ def _prepare_pct(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
         return kit.nothing
 
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-        session = ctx.session
-        res = upsert(
-            session,
+        res = ctx.upsert(
             PctFiling,
             [r.values for r in rows],
             key=("international_no",),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             progress=kit.write_tick(progress, len(rows)),
         )
         kit.set_counts(report, res)
@@ -2201,14 +2187,10 @@ def _prepare_pledges(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
 
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
         session = ctx.session
-        res = upsert(
-            session,
+        res = ctx.upsert(
             Pledge,
             [r.values for r in rows],
             key=("registration_no",),
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             progress=kit.write_tick(progress, len(rows)),
         )
         kit.set_counts(report, res)
@@ -2281,14 +2263,10 @@ def _institutions(
 
 def _simple_writer(model: type[Any], rows: list[sp.ParsedRow], key: tuple[str, ...]) -> Writer:
     def write(ctx: _Ctx, report: ImportReport, progress: Progress | None) -> None:
-        res = upsert(
-            ctx.session,
+        res = ctx.upsert(
             model,
             [r.values for r in rows],
             key=key,
-            actor=ctx.actor,
-            source=ctx.source,
-            batch_id=ctx.batch_id,
             key_label=lambda p: "/".join(str(getattr(p[k], "value", p[k])) for k in key),
             progress=kit.write_tick(progress, len(rows)),
         )

@@ -37,8 +37,9 @@ from kechuang.core.enums import LabelledEnum
 from kechuang.core.errors import ImportRejected, Issue
 from kechuang.core.i18n import Msg
 from kechuang.core.tabular import RawTable, read_table
+from kechuang.storage.base import Base
 from kechuang.storage.history import ImportBatch
-from kechuang.storage.upsert import UpsertResult
+from kechuang.storage.upsert import UpsertResult, upsert
 
 __all__ = [
     "CHUNK",
@@ -447,6 +448,30 @@ class ImportContext:
                     message=message,
                 )
             )
+
+    def upsert(
+        self,
+        model: type[Base],
+        rows: Sequence[dict[str, Any]],
+        *,
+        key: Sequence[str],
+        key_label: Callable[[dict[str, Any]], str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        history_on_create: bool = True,
+    ) -> UpsertResult:
+        """:func:`~kechuang.storage.upsert.upsert` of ``rows`` as this file's actor, source and batch."""
+        return upsert(
+            self.session,
+            model,
+            rows,
+            key=key,
+            actor=self.actor,
+            source=self.source,
+            batch_id=self.batch_id,
+            key_label=key_label,
+            progress=progress,
+            history_on_create=history_on_create,
+        )
 
     def unknown_enterprise(self, row: sp.ParsedRow, field_name: str) -> None:
         """Record ``import.unknown_enterprise`` (an error) for the USCC in ``field_name`` of ``row``."""
