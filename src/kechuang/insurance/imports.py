@@ -737,17 +737,7 @@ def _history_rows(
 ) -> list[dict[str, Any]]:
     now = utcnow()
     return [
-        {
-            "table_name": table,
-            "record_id": ident,
-            "record_key": key[:120],
-            "action": action,
-            "changes": changes,
-            "actor": ctx.actor,
-            "source": ctx.source,
-            "batch_id": ctx.batch_id,
-            "changed_at": now,
-        }
+        ctx.history_row(table, ident, key, action, changes, now)
         for ident, key, action, changes in rows
     ]
 

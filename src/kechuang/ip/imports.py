@@ -1368,17 +1368,7 @@ class _Ctx(kit.ImportContext):
     def history(
         self, table: str, record_id: int, key: str, changes: dict[str, list[Any]]
     ) -> dict[str, Any]:
-        return {
-            "table_name": table,
-            "record_id": record_id,
-            "record_key": key[:120],
-            "action": "update",
-            "changes": changes,
-            "actor": self.actor,
-            "source": self.source,
-            "batch_id": self.batch_id,
-            "changed_at": utcnow(),
-        }
+        return self.history_row(table, record_id, key, "update", changes, utcnow())
 
 
 def _unknown_patent(ctx: _Ctx, row: sp.ParsedRow, field_name: str, no: str) -> None:

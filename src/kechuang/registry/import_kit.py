@@ -21,6 +21,7 @@ the same in every domain lives here:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -472,6 +473,28 @@ class ImportContext:
             progress=progress,
             history_on_create=history_on_create,
         )
+
+    def history_row(
+        self,
+        table: str,
+        record_id: int,
+        key: str,
+        action: str,
+        changes: dict[str, list[Any]],
+        changed_at: dt.datetime,
+    ) -> dict[str, Any]:
+        """A ``change_history`` row (for a bulk ``INSERT``) of a record this file changed."""
+        return {
+            "table_name": table,
+            "record_id": record_id,
+            "record_key": key[:120],
+            "action": action,
+            "changes": changes,
+            "actor": self.actor,
+            "source": self.source,
+            "batch_id": self.batch_id,
+            "changed_at": changed_at,
+        }
 
     def unknown_enterprise(self, row: sp.ParsedRow, field_name: str) -> None:
         """Record ``import.unknown_enterprise`` (an error) for the USCC in ``field_name`` of ``row``."""
