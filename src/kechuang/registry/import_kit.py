@@ -531,6 +531,7 @@ def import_prepared(
     batch_kind: str,
     source: str,
     sort_issues: bool = False,
+    sha256: str | None = None,
 ) -> ImportReport:
     """Import one file whose kind checks its rows with ``prepare`` and writes with its writer.
 
@@ -539,8 +540,9 @@ def import_prepared(
     the file with every issue if any is an error, else opens the batch (``batch_kind``), sets the
     context's ``batch_id`` and ``source`` (``"{source}: {file}"``), runs the writer and closes the
     batch. ``sort_issues`` puts the issues in file order first (file-level issues first).
+    ``sha256`` is the file's hash when the caller has taken it (default: :func:`file_sha256`).
     """
-    sha = file_sha256(path)
+    sha = file_sha256(path) if sha256 is None else sha256
     table, parsed, issues = parse_for_import(path, spec, progress)
     total = len(table.rows)
     file_name, fmt, encoding = table.file, table.format, table.encoding

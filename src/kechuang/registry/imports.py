@@ -28,7 +28,6 @@ from kechuang.registry.import_kit import (
     chunks,
     close_batch,
     file_sha256,
-    finish_checks,
     no_rows_issue,
     open_batch,
     parse_for_import,
@@ -657,46 +656,49 @@ def import_file(
     path = Path(path)
     sha = file_sha256(path)
     spec = SPECS[kind]
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    rows = parsed.rows
-    if kind == "enterprise-years":
-        for r in rows:
-            issues.extend(_check_year_row(table.file, r))
-    elif kind == "qualifications":
-        for r in rows:
-            issues.extend(_check_qualification_row(table.file, r))
-    if kind in ("enterprise-years", "qualifications") and rows:
-        _resolve_enterprises(session, table.file, rows, issues)
-    finish_checks(table.file, issues, progress, len(table.rows))
-
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=kind,
-        file=table.file,
-        file_format=table.format,
-        encoding=table.encoding,
-        sha256=sha,
-        rows_total=len(rows),
+        spec=spec,
+        path=path,
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=kit.ImportContext,
+        prepare=lambda ctx, rows: _prepare(kind, ctx, rows),
+        batch_kind=kind,
+        source=f"import {kind}",
+        sha256=sha,
     )
-    source = f"import {kind}: {table.file}"
+
+
+def _prepare(
+    kind: str, ctx: kit.ImportContext, rows: list[sp.ParsedRow]
+) -> kit.Writer[kit.ImportContext]:
+    """Check the rows of ``kind`` (cross-field checks, USCC → enterprise); the writer upserts them."""
+    if kind == "enterprise-years":
+        for r in rows:
+            ctx.issues.extend(_check_year_row(ctx.file, r))
+    elif kind == "qualifications":
+        for r in rows:
+            ctx.issues.extend(_check_qualification_row(ctx.file, r))
+    if kind in ("enterprise-years", "qualifications") and rows:
+        _resolve_enterprises(ctx.session, ctx.file, rows, ctx.issues)
     defaults = _DEFAULTS.get(kind, {})
 
-    if kind == "institutions":
-        _import_institutions(
-            session,
-            table.file,
-            rows,
-            report,
-            actor=actor,
-            source=source,
-            batch_id=batch.id,
-            defaults=defaults,
-        )
-    else:
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
+        if kind == "institutions":
+            _import_institutions(
+                ctx.session,
+                ctx.file,
+                rows,
+                report,
+                actor=ctx.actor,
+                source=ctx.source,
+                batch_id=ctx.batch_id,
+                defaults=defaults,
+            )
+            return
         model, key, drop = {
             "enterprises": (Enterprise, ("uscc",), ()),
             "enterprise-years": (EnterpriseYear, ("enterprise_id", "fiscal_year"), ("uscc",)),
@@ -717,19 +719,12 @@ def import_file(
             rest = "/".join(str(getattr(v[k], "value", v[k])) for k in key[1:])
             return f"{usccs.get(v['enterprise_id'], v['enterprise_id'])}/{rest}"
 
-        res = upsert(
-            session,
-            model,
-            payload,
-            key=key,
-            actor=actor,
-            source=source,
-            batch_id=batch.id,
-            key_label=label,
-            progress=write_tick(progress, len(rows)),
+        res = ctx.upsert(
+            model, payload, key=key, key_label=label, progress=write_tick(progress, len(rows))
         )
         set_counts(report, res)
-    return close_batch(session, report, batch)
+
+    return write
 
 
 def _import_institutions(
