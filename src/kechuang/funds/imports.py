@@ -49,18 +49,11 @@ from kechuang.funds.models import (
     Valuation,
 )
 from kechuang.registry import import_kit as kit
-from kechuang.registry.import_kit import (
-    ImportReport,
-    Progress,
-    close_batch,
-    open_batch,
-    parse_for_import,
-)
+from kechuang.registry.import_kit import ImportReport, Progress
 from kechuang.registry.imports import district_parser
 from kechuang.registry.models import Enterprise, Institution
 from kechuang.storage.base import Base
 from kechuang.storage.history import ChangeHistory, diff
-from kechuang.storage.upsert import upsert
 
 __all__ = ["SPECS", "ImportReport", "import_file", "read_and_parse", "spec_for"]
 
@@ -1125,76 +1118,78 @@ def import_file(
     path = Path(path)
     sha = kit.file_sha256(path)
     spec = SPECS[kind]
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    file = table.file
-    rows = parsed.rows
-    upserts: list[dict[str, Any]] = []
-    plain: list[tuple[str, Base | None, dict[str, Any]]] = []
-    if rows and not parsed.errors:
-        if kind == "funds":
-            upserts = _check_funds(session, file, rows, issues)
-        elif kind == "commitments":
-            upserts = _check_commitments(session, file, rows, issues)
-        elif kind == "calls":
-            plain = _check_calls(session, file, rows, issues)
-        elif kind == "distributions":
-            plain = _check_distributions(session, file, rows, issues)
-        elif kind == "valuations":
-            plain = _check_valuations(session, file, rows, issues)
-        else:
-            upserts = _check_investments(session, file, rows, issues, parsed.headers)
-    kit.finish_checks(file, issues, progress, len(table.rows))
-
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=f"funds-{kind}",
-        file=file,
-        file_format=table.format,
-        encoding=table.encoding,
-        sha256=sha,
-        rows_total=len(rows),
+        spec=spec,
+        path=path,
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=kit.ImportContext,
+        prepare=lambda ctx, rows: _prepare(kind, ctx, rows),
+        batch_kind=f"funds-{kind}",
+        source=f"import funds {kind}",
+        sha256=sha,
     )
-    source = f"import funds {kind}: {file}"
-    tick = kit.write_tick(progress, len(rows))
 
-    if kind in ("funds", "commitments", "investments"):
-        model, key = {
-            "funds": (Fund, ("code",)),
-            "commitments": (Commitment, ("fund_id", "investor_key")),
-            "investments": (Investment, ("investment_no",)),
-        }[kind]
-        codes = {r.values.get("fund_code") for r in rows}
-        code_of = {v: k for k, v in _fund_ids(session, {c for c in codes if c}).items()}
 
-        def label(v: dict[str, Any]) -> str:
-            if kind == "commitments":
-                return f"{code_of.get(v['fund_id'], v['fund_id'])}/{v['investor_key']}"
-            return str(v[key[0]])
-
-        res = upsert(
-            session,
-            model,
-            upserts,
-            key=key,
-            actor=actor,
-            source=source,
-            batch_id=batch.id,
-            key_label=label,
-            progress=tick,
-        )
-        kit.set_counts(report, res)
+def _prepare(
+    kind: str, ctx: kit.ImportContext, rows: list[sp.ParsedRow]
+) -> kit.Writer[kit.ImportContext]:
+    """Check the rows of ``kind`` against the database; the writer saves them."""
+    if ctx.failed:  # cell errors: the file is rejected before any database check
+        return kit.nothing
+    session, file, issues = ctx.session, ctx.file, ctx.issues
+    upserts: list[dict[str, Any]] = []
+    plain: list[tuple[str, Base | None, dict[str, Any]]] = []
+    if kind == "funds":
+        upserts = _check_funds(session, file, rows, issues)
+    elif kind == "commitments":
+        upserts = _check_commitments(session, file, rows, issues)
+    elif kind == "calls":
+        plain = _check_calls(session, file, rows, issues)
+    elif kind == "distributions":
+        plain = _check_distributions(session, file, rows, issues)
+    elif kind == "valuations":
+        plain = _check_valuations(session, file, rows, issues)
     else:
+        # every parsed row carries the file's field → header map
+        upserts = _check_investments(session, file, rows, issues, rows[0].raw)
+
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
+        tick = kit.write_tick(progress, len(rows))
+        if kind in ("funds", "commitments", "investments"):
+            model, key = {
+                "funds": (Fund, ("code",)),
+                "commitments": (Commitment, ("fund_id", "investor_key")),
+                "investments": (Investment, ("investment_no",)),
+            }[kind]
+            codes = {r.values.get("fund_code") for r in rows}
+            code_of = {v: k for k, v in _fund_ids(ctx.session, {c for c in codes if c}).items()}
+
+            def label(v: dict[str, Any]) -> str:
+                if kind == "commitments":
+                    return f"{code_of.get(v['fund_id'], v['fund_id'])}/{v['investor_key']}"
+                return str(v[key[0]])
+
+            res = ctx.upsert(model, upserts, key=key, key_label=label, progress=tick)
+            kit.set_counts(report, res)
+            return
         plain_model: type[Base] = {
             "calls": CapitalCall,
             "distributions": Distribution,
             "valuations": Valuation,
         }[kind]
         _save_plain(
-            session, report, plain_model, plain, actor=actor, source=source, batch_id=batch.id
+            ctx.session,
+            report,
+            plain_model,
+            plain,
+            actor=ctx.actor,
+            source=ctx.source,
+            batch_id=ctx.batch_id,
         )
         tick(len(rows))
-    return close_batch(session, report, batch)
+
+    return write
