@@ -36,15 +36,8 @@ from kechuang.policy.enums import PolicyKind, SourceStatus
 from kechuang.policy.models import ExternalStatistic, PolicyItem
 from kechuang.policy.schemas import CODE_PATTERN, KEY_PATTERN, SECTION_PATTERN
 from kechuang.registry import import_kit as kit
-from kechuang.registry.import_kit import (
-    ImportReport,
-    Progress,
-    close_batch,
-    open_batch,
-    parse_for_import,
-)
+from kechuang.registry.import_kit import ImportReport, Progress
 from kechuang.storage.base import Base
-from kechuang.storage.upsert import upsert
 
 __all__ = [
     "SHIPPED_FILES",
@@ -523,51 +516,49 @@ def import_file(
     """
     spec = SPECS[kind]
     path = Path(path)
+    # is_file(), not exists(): a directory is reported by the reader (file.not_found)
     data = path.read_bytes() if path.is_file() else b""
     sha = hashlib.sha256(data).hexdigest()
-    table, parsed, issues = parse_for_import(path, spec, progress)
-    file = table.file
-    payload: list[dict[str, Any]] = []
-    if parsed.rows:  # row checks need no database: report them together with cell errors
-        if kind == "policy_items":
-            payload = _check_policy_items(file, parsed.rows, issues)
-        else:
-            payload = _check_statistics(file, parsed.rows, issues)
-    kit.finish_checks(file, issues, progress, len(table.rows))
-
-    report, batch = open_batch(
-        session,
+    return kit.import_prepared(
+        session=session,
         kind=kind,
-        batch_kind=f"policy-{kind}",
-        file=file,
-        file_format=table.format,
-        encoding=table.encoding,
-        sha256=sha,
-        rows_total=len(payload),
+        spec=spec,
+        path=path,
         actor=actor,
         dry_run=dry_run,
-        issues=issues,
+        progress=progress,
+        context=kit.ImportContext,
+        prepare=lambda ctx, rows: _prepare(kind, ctx, rows),
+        batch_kind=f"policy-{kind}",
+        source=f"import policy {kind}",
+        sha256=sha,
     )
+
+
+def _prepare(
+    kind: str, ctx: kit.ImportContext, rows: list[sp.ParsedRow]
+) -> kit.Writer[kit.ImportContext]:
+    """Check the rows (no database needed: reported together with cell errors); upsert them."""
     model: type[Base]
     key: tuple[str, ...]
     if kind == "policy_items":
+        payload = _check_policy_items(ctx.file, rows, ctx.issues)
         model, key = PolicyItem, ("code",)
     else:
+        payload = _check_statistics(ctx.file, rows, ctx.issues)
         model, key = ExternalStatistic, ("key", "period_year")
 
-    res = upsert(
-        session,
-        model,
-        payload,
-        key=key,
-        actor=actor,
-        source=f"import policy {kind}: {file}",
-        batch_id=batch.id,
-        key_label=lambda v: "/".join(str(v[k]) for k in key),
-        progress=kit.write_tick(progress, len(payload)),
-    )
-    kit.set_counts(report, res)
-    return close_batch(session, report, batch)
+    def write(ctx: kit.ImportContext, report: ImportReport, progress: Progress | None) -> None:
+        res = ctx.upsert(
+            model,
+            payload,
+            key=key,
+            key_label=lambda v: "/".join(str(v[k]) for k in key),
+            progress=kit.write_tick(progress, len(payload)),
+        )
+        kit.set_counts(report, res)
+
+    return write
 
 
 def import_policy_items(
