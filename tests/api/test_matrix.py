@@ -240,6 +240,7 @@ def sample(w: World, side: Side, method: str, path: str) -> dict[str, Any]:
             },
         },
         ("POST", "/credit/applications/{application_no}/review"): {"on": "2024-01-03"},
+        ("POST", "/credit/applications/{application_no}/withdraw"): {"on": "2024-01-03"},
         ("POST", "/credit/applications/{application_no}/reject"): {
             "on": "2024-01-04",
             "reason": "材料不全",

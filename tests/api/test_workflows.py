@@ -337,3 +337,22 @@ def test_insurer_records_a_claim_on_its_own_policy(
     assert paid.json()["status"] == "paid"
     listed = client.get("/api/v1/insurance/claims", headers=ins).json()
     assert sorted(c["claim_no"] for c in listed["items"]) == ["ICL-A-0001", "ICL-NEW-1"]
+
+
+def test_only_the_applicant_withdraws_its_application(
+    world: tuple[TestClient, Side, Side, str],
+) -> None:
+    client, a, b, _url = world
+    path = f"/api/v1/credit/applications/{a.application_no}/withdraw"
+    body = {"on": "2024-01-03", "reason": "改用其他产品"}
+    ent = auth(client, "ent_a")
+    # the bank that received it may not withdraw it; an enterprise may not withdraw another's
+    assert client.post(path, json=body, headers=auth(client, "bank_a")).status_code == 403
+    foreign = f"/api/v1/credit/applications/{b.application_no}/withdraw"
+    assert client.post(foreign, json=body, headers=ent).status_code in (403, 404)
+    done = client.post(path, json=body, headers=ent)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "withdrawn"
+    again = client.post(path, json=body, headers=ent)
+    assert again.status_code == 409, again.text
+    assert again.json()["message_zh"] and again.json()["message_en"]

@@ -120,7 +120,7 @@ def _nav(html: str) -> set[str]:
     ("username", "shown", "hidden"),
     [
         ("ent_a", {"/applications", "/insurance/claims", "/ip/patents"}, set()),
-        ("bank_a", {"/applications", "/ip/patents"}, {"/insurance/claims"}),
+        ("bank_a", {"/ip/patents"}, {"/applications", "/insurance/claims"}),
         ("ins_a", {"/insurance/claims", "/ip/patents"}, {"/applications"}),
         ("ipo_a", {"/ip/patents"}, {"/applications", "/insurance/claims"}),
         ("fm_a", {"/ip/patents"}, {"/applications", "/insurance/claims"}),

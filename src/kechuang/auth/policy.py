@@ -86,6 +86,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     # credit
     ("credit.application", "read"): CITY | {BANK, ENT},
     ("credit.application", "write"): frozenset({BANK, ENT}),
+    ("credit.application", "withdraw"): frozenset({ENT}),  # only the applicant withdraws
     ("credit.grant", "read"): CITY | {BANK, ENT},
     ("credit.grant", "write"): frozenset({BANK}),
     ("credit.loan", "read"): CITY | {BANK, ENT},

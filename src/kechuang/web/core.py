@@ -199,14 +199,9 @@ def active_item(menu: list[MenuItem], path: str) -> str:
     return max(covering, key=lambda i: len(i.section or i.url)).url
 
 
-WITHDRAW_APPLICATION: Final[tuple[str, str]] = (
-    ("credit.application", "withdraw")
-    if ("credit.application", "withdraw") in policy.POLICY
-    else ("credit.application", "write")
-)
-"""Withdrawing a credit application (the 授信申请 page and its menu entry). The policy has no
-withdraw entry yet, so the entry that lets a user file applications (enterprises and banks) is the
-gate; the web switches to ``("credit.application", "withdraw")`` as soon as the policy has it."""
+WITHDRAW_APPLICATION: Final[tuple[str, str]] = ("credit.application", "withdraw")
+"""Withdrawing a credit application (the 授信申请 page's action and its menu entry): the
+applicant's step, so enterprises only."""
 
 MENU: Final[tuple[MenuItem, ...]] = (
     MenuItem("/dashboard", Msg("仪表盘", "Dashboard"), "dashboard"),

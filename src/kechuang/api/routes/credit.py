@@ -168,6 +168,28 @@ def reject_application(
     return ApplicationRead.model_validate(app)
 
 
+class WithdrawIn(BaseModel):
+    """The applicant withdraws its application (submitted or under review)."""
+
+    on: dt.date
+    reason: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+@router.post("/applications/{application_no}/withdraw", response_model=ApplicationRead)
+def withdraw_application(
+    application_no: Key,
+    body: WithdrawIn,
+    scoped: Annotated[Scoped, authorize("credit.application", "withdraw")],
+) -> ApplicationRead:
+    """The enterprise withdraws its own application (submitted or under review → withdrawn)."""
+    app = credit_service.get_application(session=scoped.session, application_no=application_no)
+    scoped.check(app, "credit.application")
+    app = credit_service.withdraw_application(
+        session=scoped.session, application=app, on=body.on, actor=scoped.actor, reason=body.reason
+    )
+    return ApplicationRead.model_validate(app)
+
+
 class DrawdownIn(BaseModel):
     """A drawdown under a credit grant."""
 

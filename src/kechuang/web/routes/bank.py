@@ -14,7 +14,6 @@ from starlette.datastructures import UploadFile
 from kechuang.api.deps import Scoped
 from kechuang.api.routes.credit import bank_precheck
 from kechuang.api.uploads import import_upload
-from kechuang.auth import policy
 from kechuang.core.errors import KechuangError, ValidationError
 from kechuang.core.i18n import Msg
 from kechuang.credit import claims as credit_claims
@@ -31,14 +30,9 @@ router = APIRouter(include_in_schema=False)
 LOAN_WRITE: tuple[str, str] = ("credit.loan", "write")
 """Recording drawdowns and repayments (bank officers)."""
 
-DECIDE: tuple[str, str] = (
-    ("credit.grant", "write")
-    if ("credit.grant", "write") in policy.POLICY
-    else ("credit.loan", "write")
-)
-"""Granting or rejecting an application: the bank's decision. ``("credit.application", "write")``
-also lets enterprises apply, so it cannot be the gate; until the policy has
-``("credit.grant", "write")`` the bank-only ``("credit.loan", "write")`` is used."""
+DECIDE: tuple[str, str] = ("credit.grant", "write")
+"""Granting or rejecting an application: the bank's decision (bank officers only;
+``("credit.application", "write")`` also lets enterprises apply, so it is not the gate)."""
 
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
 
