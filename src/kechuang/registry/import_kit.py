@@ -10,11 +10,12 @@ the same in every domain lives here:
   :func:`finish_checks`;
 - cell parsers several domains use alike: :func:`cell_text`, :func:`reference`, :func:`choice`,
   :func:`key`, and the column helper :func:`column`;
-- the per-file context of the *prepare, then write* imports (:class:`ImportContext`: issues of one
-  file, ``failed``), chunked look-ups (:func:`chunks`, :func:`preload`), write progress
-  (:func:`write_tick`) and their row loop skeleton :func:`import_prepared`: each kind's
-  ``prepare(ctx, rows)`` checks the rows and returns the :data:`Writer` that writes them once the
-  batch exists.
+- the per-file context (:class:`ImportContext`: the file's issues, ``failed``, an upsert and
+  change-history rows as the file's actor, source and batch), chunked look-ups (:func:`chunks`,
+  :func:`preload`), write progress (:func:`write_tick`, :func:`set_counts`);
+- the skeleton every domain's ``import_file`` runs, :func:`import_prepared`: read and parse, let
+  the kind's ``prepare(ctx, rows)`` check the rows and return the :data:`Writer`, reject the file
+  if any issue is an error, else open the batch, write, close the batch.
 
 :mod:`kechuang.registry.imports` re-exports the report and batch helpers under their old names.
 """
