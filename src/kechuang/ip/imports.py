@@ -1355,15 +1355,11 @@ class _Ctx(kit.ImportContext):
 
     def patents(self, numbers: Iterable[str]) -> dict[str, tuple[int, dt.date, dt.date | None]]:
         """Existing patents by canonical number: (id, filing date, grant date)."""
-        out: dict[str, tuple[int, dt.date, dt.date | None]] = {}
-        for chunk in kit.chunks(sorted(set(numbers))):
-            for no, ident, filed, granted in self.session.execute(
-                select(
-                    Patent.application_no, Patent.id, Patent.filing_date, Patent.grant_date
-                ).where(Patent.application_no.in_(chunk))
-            ):
-                out[no] = (ident, filed, granted)
-        return out
+        p = Patent
+        found = kit.preload(
+            self.session, p.application_no, [p.id, p.filing_date, p.grant_date], numbers
+        )
+        return {no: (r.id, r.filing_date, r.grant_date) for no, r in found.items()}
 
     def history(
         self, table: str, record_id: int, key: str, changes: dict[str, list[Any]]
@@ -2236,16 +2232,13 @@ def _prepare_pledges(ctx: _Ctx, rows: list[sp.ParsedRow]) -> Writer:
 def _institutions(
     ctx: _Ctx, rows: list[sp.ParsedRow], field_name: str
 ) -> dict[str, tuple[int, str]]:
-    codes = sorted({r.values[field_name] for r in rows if r.values.get(field_name)})
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in kit.chunks(codes):
-        for code, ident, name in ctx.session.execute(
-            select(Institution.code, Institution.id, Institution.name).where(
-                Institution.code.in_(chunk)
-            )
-        ):
-            out[code] = (ident, name)
-    return out
+    found = kit.preload(
+        ctx.session,
+        Institution.code,
+        [Institution.id, Institution.name],
+        (r.values[field_name] for r in rows if r.values.get(field_name)),
+    )
+    return {code: (r.id, r.name) for code, r in found.items()}
 
 
 # ------------------------------------------------------------------------------- centres etc.

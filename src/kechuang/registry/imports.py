@@ -25,7 +25,6 @@ from kechuang.registry.import_kit import (
     ImportReport,
     Progress,
     cell_text,
-    chunks,
     close_batch,
     file_sha256,
     no_rows_issue,
@@ -534,14 +533,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def _enterprise_ids(session: Session, usccs: set[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for chunk in chunks(sorted(usccs)):
-        out.update(
-            session.execute(
-                select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(chunk))
-            ).all()
-        )
-    return out
+    found = kit.preload(session, Enterprise.uscc, [Enterprise.id], usccs)
+    return {uscc: r.id for uscc, r in found.items()}
 
 
 def _check_year_row(file: str, row: sp.ParsedRow) -> list[Issue]:
