@@ -356,3 +356,23 @@ def test_only_the_applicant_withdraws_its_application(
     again = client.post(path, json=body, headers=ent)
     assert again.status_code == 409, again.text
     assert again.json()["message_zh"] and again.json()["message_en"]
+
+
+def test_a_patent_reads_like_ip_show(world: tuple[TestClient, Side, Side, str]) -> None:
+    """The API returns the whole patent report of ``kechuang ip show --json`` on a date."""
+    client, a, _b, _url = world
+    r = client.get(f"/api/v1/ip/patents/{a.patent_no}?on=2024-06-30", headers=auth(client, "prog"))
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["as_of"] == "2024-06-30"
+    assert data["patent"]["application_no"] == a.patent_no
+    assert data["expiry_date"] == data["patent"]["expiry_date"]
+    for key in ("status", "owners", "timeline", "classification", "pledges", "awards"):
+        assert key in data, key
+    assert data["status"]["label_zh"] and data["status"]["label_en"]
+    assert data["timeline"], "a granted patent has at least its filing and grant"
+    assert data["high_value"] is None or data["high_value"]["outcome"] in {
+        "qualified",
+        "not_qualified",
+        "undetermined",
+    }

@@ -21,11 +21,11 @@ from kechuang.core.periods import parse_as_of
 from kechuang.ip import service as ip_service
 from kechuang.ip.enums import AwardKind, MatchStatus, PatentType
 from kechuang.ip.imports import import_file
-from kechuang.ip.schemas import AwardRead, OwnerRead, OwnerReviewItem, PatentRead, PledgeRead
+from kechuang.ip.schemas import OwnerReviewItem
 from kechuang.ip.status import STATES
 from kechuang.migrations import ensure_schema
-from kechuang.registry.models import Enterprise
 from kechuang.standards import ip_facts
+from kechuang.standards.patent_report import patent_report
 from kechuang.storage.db import unit_of_work
 
 app = typer.Typer(
@@ -114,78 +114,9 @@ _JSON_HELP = t("输出 JSON", "print JSON")
 
 
 def _patent_report(session: Session, application_no: str, day: dt.date) -> dict[str, Any]:
-    """Everything ``ip show`` prints, as JSON-ready data."""
+    """Everything ``ip show`` prints, as JSON-ready data (:mod:`kechuang.standards.patent_report`)."""
     patent = ip_service.get_by_application_no(session=session, application_no=application_no)
-    state = ip_service.status(patent=patent, on=day)
-    enterprises = {
-        e.id: e
-        for e in (
-            session.get(Enterprise, o.enterprise_id) for o in patent.owners if o.enterprise_id
-        )
-        if e is not None
-    }
-    owners = []
-    for o in sorted(patent.owners, key=lambda o: (o.valid_from, o.position)):
-        ent = enterprises.get(o.enterprise_id) if o.enterprise_id else None
-        owners.append(
-            OwnerRead.model_validate(o).model_dump(mode="json")
-            | {
-                "match_label_zh": MatchStatus(o.match_status).label.zh,
-                "match_label_en": MatchStatus(o.match_status).label.en,
-                "enterprise_uscc": ent.uscc if ent else None,
-                "enterprise_name": ent.name if ent else None,
-                "current": ip_service.owner_covers(o, day),
-                "counts": ip_service.is_matched(o),
-            }
-        )
-    pledges = ip_service.pledges_of(session=session, patent=patent)
-    verdict = (
-        ip_facts.high_value_verdict(session=session, patent=patent, on=day).as_dict()
-        if ip_facts.high_value_in_force(day)
-        else None
-    )
-    return {
-        "as_of": day.isoformat(),
-        "patent": PatentRead.model_validate(patent).model_dump(mode="json")
-        | {
-            "type_label_zh": PatentType(patent.patent_type).label.zh,
-            "type_label_en": PatentType(patent.patent_type).label.en,
-            "expiry_date": ip_service.expiry_date(patent).isoformat(),
-        },
-        "status": {
-            "state": state.state,
-            "label_zh": state.label.zh,
-            "label_en": state.label.en,
-            "since": state.since.isoformat() if state.since else None,
-            "in_force": state.in_force,
-        },
-        "maintenance_years": ip_service.maintenance_years(patent=patent, on=day),
-        "owners": owners,
-        "timeline": [
-            {
-                "date": e.date.isoformat(),
-                "event_zh": e.what.zh,
-                "event_en": e.what.en,
-                "state_after": e.state_after,
-                "derived": e.derived,
-            }
-            for e in ip_service.timeline(patent=patent)
-        ],
-        "classification": ip_service.classification(session=session, patent=patent).model_dump(
-            mode="json"
-        ),
-        "pledges": [
-            PledgeRead.model_validate(p).model_dump(mode="json")
-            | {"active": ip_service.pledge_active(p, day)}
-            for p in pledges
-        ],
-        "pledged_amount": str(ip_service.pledged_amount(session=session, patent=patent, on=day)),
-        "awards": [
-            AwardRead.model_validate(a).model_dump(mode="json")
-            for a in ip_service.awards_of(session=session, patent=patent)
-        ],
-        "high_value": verdict,
-    }
+    return patent_report(session=session, patent=patent, on=day).as_json()
 
 
 def _bilingual(data: dict[str, Any], key: str) -> str:

@@ -16,7 +16,8 @@ from kechuang.ip import imports as ip_imports
 from kechuang.ip import service as ip_service
 from kechuang.ip.enums import PatentType
 from kechuang.ip.models import Patent
-from kechuang.ip.schemas import OwnerRead, PatentRead
+from kechuang.ip.schemas import PatentRead
+from kechuang.standards.patent_report import patent_report
 
 router = APIRouter(prefix="/ip", tags=["ip"])
 
@@ -49,28 +50,14 @@ def get_patent(
     scoped: Annotated[Scoped, authorize("ip.patent", "read")],
     on: dt.date | None = None,
 ) -> dict[str, Any]:
-    """A patent with its legal status on ``on`` (default today) and its owners."""
+    """A patent on ``on`` (default today): legal status, term end, years maintained, owners,
+    legal-status timeline, SEI classification, pledges, awards and the high-value verdict with
+    every check — what ``kechuang ip show --json`` prints."""
     patent = ip_service.get_by_application_no(session=scoped.session, application_no=application_no)
     scoped.check(patent)
     day = on or today()
-    state = ip_service.status(patent=patent, on=day)
-    return {
-        "as_of": day.isoformat(),
-        "patent": PatentRead.model_validate(patent).model_dump(mode="json"),
-        "expiry_date": ip_service.expiry_date(patent).isoformat(),
-        "status": {
-            "state": state.state,
-            "label_zh": state.label.zh,
-            "label_en": state.label.en,
-            "since": state.since.isoformat() if state.since else None,
-            "in_force": state.in_force,
-        },
-        "owners": [
-            OwnerRead.model_validate(o).model_dump(mode="json")
-            | {"current": ip_service.owner_covers(o, day)}
-            for o in sorted(patent.owners, key=lambda o: (o.valid_from, o.position))
-        ],
-    }
+    data = patent_report(session=scoped.session, patent=patent, on=day).as_json()
+    return data | {"expiry_date": data["patent"]["expiry_date"]}
 
 
 @router.post("/imports/{kind}", response_model=ImportReportOut)

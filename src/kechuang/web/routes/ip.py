@@ -20,11 +20,11 @@ from kechuang.core.errors import KechuangError
 from kechuang.core.i18n import Msg
 from kechuang.core.ids import normalize_patent_no
 from kechuang.ip import service as ip_service
-from kechuang.ip.enums import CentreKind, MatchStatus, PatentType
+from kechuang.ip.enums import CentreKind, PatentType
 from kechuang.ip.models import IpCentre, Patent, PatentOwner
 from kechuang.ip.status import STATES
 from kechuang.registry.models import Enterprise, Institution
-from kechuang.standards import ip_facts
+from kechuang.standards.patent_report import patent_report as shared_patent_report
 from kechuang.web.core import Ctx, PageCtx, PageError, Pager, page_number, paginate, parse_date
 
 router = APIRouter(include_in_schema=False)
@@ -174,43 +174,21 @@ def patents(
 
 
 def patent_report(ctx: Ctx, patent: Patent, day: dt.date) -> dict[str, Any]:
-    """What ``kechuang ip show`` reports for ``patent`` on ``day``, for the page."""
-    session = ctx.session
-    ids = {o.enterprise_id for o in patent.owners if o.enterprise_id}
-    enterprises = {
-        e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))
-    }
-    owners = [
-        {
-            "owner": o,
-            "match": MatchStatus(o.match_status),
-            "enterprise": enterprises.get(o.enterprise_id) if o.enterprise_id else None,
-            "current": ip_service.owner_covers(o, day),
-            "counts": ip_service.is_matched(o),
-        }
-        for o in sorted(patent.owners, key=lambda o: (o.valid_from, o.position))
-    ]
-    pledges = [
-        {"pledge": p, "active": ip_service.pledge_active(p, day)}
-        for p in ip_service.pledges_of(session=session, patent=patent)
-    ]
-    verdict = (
-        ip_facts.high_value_verdict(session=session, patent=patent, on=day).as_dict()
-        if ip_facts.high_value_in_force(day)
-        else None
-    )
-    classification = ip_service.classification(session=session, patent=patent)
+    """What ``kechuang ip show`` reports for ``patent`` on ``day``
+    (:func:`kechuang.standards.patent_report.patent_report`), with the page's labels."""
+    report = shared_patent_report(session=ctx.session, patent=patent, on=day)
+    verdict = report.high_value
     return {
-        "status": ip_service.status(patent=patent, on=day),
-        "expiry_date": ip_service.expiry_date(patent),
-        "maintenance_years": ip_service.maintenance_years(patent=patent, on=day),
-        "owners": owners,
-        "timeline": ip_service.timeline(patent=patent),
-        "classification": classification,
-        "source": SOURCES.get(classification.source or ""),
-        "pledges": pledges,
-        "pledged_amount": ip_service.pledged_amount(session=session, patent=patent, on=day),
-        "awards": ip_service.awards_of(session=session, patent=patent),
+        "status": report.status,
+        "expiry_date": report.expiry_date,
+        "maintenance_years": report.maintenance_years,
+        "owners": report.owners,
+        "timeline": report.timeline,
+        "classification": report.classification,
+        "source": SOURCES.get(report.classification.source or ""),
+        "pledges": report.pledges,
+        "pledged_amount": report.pledged_amount,
+        "awards": report.awards,
         "high_value": verdict,
         "outcome": OUTCOMES.get(verdict["outcome"]) if verdict else None,
         "no_verdict": NO_VERDICT,
