@@ -55,6 +55,9 @@ def _text(value: Decimal | None) -> str | None:
 def _kechuang(
     folder: Path, year: int, memory_limit: str | None, *, fixed: bool = False
 ) -> Callable[[], list[dict[str, Any]]]:
+    import ibis.backends.duckdb  # noqa: F401  (Ibis's DuckDB backend: imported lazily on connect)
+    import pyarrow.parquet  # noqa: F401
+
     from kechuang.indicators.compute import compute_values
     from kechuang.indicators.options import Options
     from kechuang.indicators.tables import Tables

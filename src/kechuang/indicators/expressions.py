@@ -255,16 +255,22 @@ def enterprise_balances(t: Tables, on: dt.date, *, loans: bool = True) -> Any:
         # No filter on the events before the join: every event is summed conditionally instead
         # (0 for other kinds or later dates). Filtered, DuckDB estimates the events below the
         # loans and builds its hash table on the (larger) events.
+        # The signed principal is computed before the join, so the join carries one number per
+        # event instead of its kind and amount.
         ev = t["loan_ledger_event"]
+        ev = ev.select(
+            ev.loan_id,
+            ev.event_date,
+            signed=ibis.cases(
+                (ev.kind == "drawdown", ev.amount),
+                (ev.kind.isin(PRINCIPAL_KINDS[1:]), -ev.amount),
+                else_=0,
+            ),
+        )
         loan = t["loan"].select(lid="id", enterprise_id="enterprise_id")
         j = ev.join(loan, ev.loan_id == loan.lid)
-        signed = ibis.cases(
-            (j.kind == "drawdown", j.amount),
-            (j.kind.isin(PRINCIPAL_KINDS[1:]), -j.amount),
-            else_=0,
-        )
         sums = {
-            f"b{i}": ibis.ifelse(j.event_date <= day, signed, 0).sum()
+            f"b{i}": ibis.ifelse(j.event_date <= day, j.signed, 0).sum()
             for i, day in enumerate(dates)
         }
         return j.group_by("enterprise_id").aggregate(**sums)
