@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kechuang.core import importspec as sp
 from kechuang.core.errors import ImportRejected
@@ -149,3 +150,30 @@ def test_import_prepared_rejects_before_opening_a_batch(sqlite_url: str, tmp_pat
     assert info.value.message.en == "t.csv: 1 error(s) found; nothing was imported"
     with unit_of_work(sqlite_url) as session:
         assert session.scalars(select(ImportBatch)).all() == []
+
+
+def test_preload_range_scan_does_not_depend_on_the_collation(tmp_path: Path) -> None:
+    """A column whose collation orders text unlike Python (SQLite ``NOCASE`` here; PostgreSQL
+    with a language locale in production) still finds every key: ``B`` < ``a`` in Python, so the
+    range ``BETWEEN 'B' AND 'a'`` is empty under ``NOCASE``, and the keys come from the look-up of
+    the ones the scan missed."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Thing(Base):
+        __tablename__ = "thing"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        code: Mapped[str] = mapped_column(String(collation="NOCASE"), unique=True)
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all(Thing(code=c) for c in ("B", "a", "c", "D"))
+        session.commit()
+        assert session.scalars(select(Thing.code).where(Thing.code.between("B", "a"))).all() == []
+        found = kit.preload(
+            session, Thing.code, [Thing.id], ["B", "a", "D", "zz"], range_scan_above=1
+        )
+    engine.dispose()
+    assert sorted(found) == ["B", "D", "a"]

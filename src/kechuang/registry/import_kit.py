@@ -392,6 +392,13 @@ def preload(
     ``IN`` lists of :data:`CHUNK` keys; with ``range_scan_above`` set and more distinct keys than
     that, one range scan instead: every row between the smallest and the largest key (one indexed
     query), keeping those asked for, so a big file costs one round trip however many keys it has.
+
+    The range's ends are the smallest and largest key in Python's order (code points). A database
+    whose collation orders text differently (PostgreSQL with a language locale, e.g.
+    ``en_US.UTF-8``, where ``A-2`` and ``A1`` swap) may leave some asked-for keys outside that
+    range; keys the scan did not return are therefore looked up again with ``IN`` lists, so the
+    result never depends on the collation (in a correct file none are missing and it costs
+    nothing).
     """
     wanted = sorted({k for k in keys if k is not None})
     if not wanted:
@@ -406,6 +413,9 @@ def preload(
     for r in session.execute(stmt.where(key.between(wanted[0], wanted[-1]))):
         if r[0] in wanted_set:
             out[r[0]] = r
+    missing = [k for k in wanted if k not in out]
+    for chunk in chunks(missing):
+        out.update((r[0], r) for r in session.execute(stmt.where(key.in_(chunk))))
     return out
 
 
