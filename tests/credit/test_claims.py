@@ -400,6 +400,59 @@ def test_loss_of_a_written_off_loan_nets_recoveries_not_write_offs(db_url: str) 
         assert decision.claim.eligible_loss == Decimal("850000.00")
 
 
+def test_the_claim_keeps_its_loss_date_when_the_loan_is_written_off_later(db_url: str) -> None:
+    """The loss date is stored at filing: writing the loan off afterwards moves the loan's
+    ``status_since`` but not the claim's loss date, its explanation or its eligible loss."""
+    from kechuang.credit import service as credit_service
+
+    with unit_of_work(db_url) as session:
+        loan = add_loan(
+            session,
+            bank=add_bank(session),
+            status_since=D(2024, 6, 30),
+            repaid=[(D(2024, 3, 1), "100000.00"), (D(2024, 7, 5), "20000.00")],
+        )
+        claim = file(session, loan, on=D(2024, 7, 15)).claim
+        assert claim.loss_date == D(2024, 6, 30)
+        before = claims.explain(session=session, claim=claim)
+        assert before.loss is not None
+        assert claim.eligible_loss == Decimal("880000.00")  # 900,000 at loss − 20,000 after
+        credit_service.write_off(session=session, loan=loan, on=D(2024, 9, 30))
+        assert loan.status_since == D(2024, 9, 30)
+        after = claims.explain(session=session, claim=claim)
+        assert after.loss is not None
+        assert after.loss.loss_date == D(2024, 6, 30)
+        assert after.loss.eligible_loss == claim.eligible_loss == Decimal("880000.00")
+        assert claims.claim_dict(claim)["loss_date"] == "2024-06-30"
+        # a claim stored before the loss date existed falls back to the loan's date
+        claim.loss_date = None
+        assert claims.loss_date_of(claim, loan) == D(2024, 9, 30)
+
+
+def test_migration_0009_backfills_the_loss_date_only_where_it_is_certain(db_url: str) -> None:
+    """Claims filed before the column existed get the loan's ``status_since`` when the loan's
+    status has not changed since filing, and stay NULL when it has."""
+    import importlib
+
+    from sqlalchemy import text
+
+    mig = importlib.import_module("kechuang.migrations.versions.0009_compensation_claim_loss_date")
+    from kechuang.credit import service as credit_service
+
+    with unit_of_work(db_url) as session:
+        bank = add_bank(session)
+        steady = file(session, add_loan(session, bank=bank), on=D(2024, 7, 15)).claim
+        moved_loan = add_loan(session, bank=bank)
+        moved = file(session, moved_loan, on=D(2024, 7, 15)).claim
+        credit_service.write_off(session=session, loan=moved_loan, on=D(2024, 9, 30))
+        session.flush()
+        session.execute(text("UPDATE compensation_claim SET loss_date = NULL"))
+        session.execute(text(mig.BACKFILL))
+        session.expire_all()
+        assert steady.loss_date == D(2024, 6, 30)
+        assert moved.loss_date is None  # written off after filing: the date is not certain
+
+
 # ----------------------------------------------------------------------------- caps
 
 

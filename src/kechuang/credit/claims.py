@@ -8,7 +8,8 @@ State machine (anything else raises :class:`~kechuang.core.errors.Conflict`, cod
 
 Eligible loss — the definition, stated once:
     the principal outstanding on the **loss date** (the day the loan entered its defaulted or
-    written-off status, ``Loan.status_since``), counted *before* any write-off — a write-off is
+    written-off status, ``Loan.status_since`` — stored on the claim when it is filed, since a later
+    write-off moves it), counted *before* any write-off — a write-off is
     an accounting entry, not money received — minus everything received on the principal since
     then, up to the filing date: principal repayments dated after the loss date and recoveries
     (核销后收回). Equivalently: principal drawn − principal repaid − recovered, over the ledger
@@ -349,6 +350,7 @@ def claim_dict(claim: CompensationClaim) -> dict[str, Any]:
         "status_en": claim.status.label.en,
         "filed_on": json_value(claim.filed_on),
         "filed_by": claim.filed_by,
+        "loss_date": json_value(claim.loss_date),
         "eligible_loss": str(claim.eligible_loss),
         "shares": claim.shares,
         "government_amount": str(claim.government_amount),
@@ -438,6 +440,12 @@ def _loss_basis(entries: Sequence[ledger.Entry], loss_date: dt.date, on: dt.date
         recovered=money(recovered),
         eligible_loss=money(loss),
     )
+
+
+def loss_date_of(claim: CompensationClaim, loan: Loan) -> dt.date:
+    """The claim's loss date: as stored when it was filed; for a claim filed before the loss date
+    was stored, the loan's ``status_since`` (which a later write-off moves)."""
+    return claim.loss_date if claim.loss_date is not None else loan.status_since
 
 
 def eligible_loss(*, session: Session, loan: Loan, on: dt.date) -> LossBasis:
@@ -917,6 +925,7 @@ def file_claim(
         agreement_key=agreement.key,
         filed_on=on,
         filed_by=who,
+        loss_date=basis.loss_date,
         eligible_loss=basis.eligible_loss,
         shares={
             s.party: {"share": str(risk_terms.share_decimal(s.share)), "amount": str(s.amount)}
@@ -1298,7 +1307,7 @@ def explain(
     the loss computation, shares, the stored cap notes and the unverified terms."""
     loan = _loan_of(session, claim)
     agreement = _agreement(claim.agreement_key, claim.filed_on, agreements)
-    basis = _loss_basis(_entries(session, loan), loan.status_since, claim.filed_on)
+    basis = _loss_basis(_entries(session, loan), loss_date_of(claim, loan), claim.filed_on)
     checks = _checks(agreement, loan, basis, claim.filed_on)
     notes: list[Msg] = []
     if claim.cap_notes:

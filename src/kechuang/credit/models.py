@@ -181,6 +181,10 @@ class CompensationClaim(TimestampMixin, Base):
     agreement_key: Mapped[str] = mapped_column(String(60))
     filed_on: Mapped[dt.date] = mapped_column(Date)
     filed_by: Mapped[str] = mapped_column(String(120))
+    loss_date: Mapped[dt.date | None] = mapped_column(Date)
+    """The day the loan entered its defaulted / written-off status, as it was when the claim was
+    filed (the loan's ``status_since`` moves on if it is later written off). ``None`` only for
+    claims filed before this column existed (migration 0009)."""
     eligible_loss: Mapped[Decimal] = mapped_column(Money())
     shares: Mapped[dict[str, Any]] = mapped_column(JSON)
     """Party → {"share": "0.55", "amount": "550000.00"}; amounts sum exactly to the eligible loss."""
