@@ -43,8 +43,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kechuang.storage.release_export import ROW_GROUP_ROWS
+
 # run as a script: benchmarks/ is on sys.path (the tests put it there too)
-from national.schema import ROW_GROUP_ROWS, Writer, table_names, write_empty
+from national.schema import Writer, table_names, write_empty
 
 SEED = 20231231
 EPOCH = dt.date(1970, 1, 1)

@@ -14,15 +14,14 @@ import resource
 import sys
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 METHODS = ("kechuang", "sql", "pandas")
 """The default methods: kechuang as shipped and the two hand-written baselines."""
-ALL_METHODS = (*METHODS, "kechuang_fixed")
-"""Plus ``kechuang_fixed``: kechuang with the fixes of :mod:`proposed` patched in."""
+ALL_METHODS = METHODS
+"""Every method (the same three: ``kechuang_fixed`` went once its proposed fixes had landed)."""
 
 
 def _peak_bytes() -> int:
@@ -53,7 +52,7 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def _kechuang(
-    folder: Path, year: int, memory_limit: str | None, *, fixed: bool = False
+    folder: Path, year: int, memory_limit: str | None
 ) -> Callable[[], list[dict[str, Any]]]:
     import ibis.backends.duckdb  # noqa: F401  (Ibis's DuckDB backend: imported lazily on connect)
     import pyarrow.parquet  # noqa: F401
@@ -62,17 +61,14 @@ def _kechuang(
     from kechuang.indicators.options import Options
     from kechuang.indicators.tables import Tables
 
-    from . import proposed
-
     def run() -> list[dict[str, Any]]:
-        with proposed.patched() if fixed else nullcontext():
-            t = Tables(folder, "duckdb")
-            try:
-                if memory_limit:
-                    t.con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-                values = compute_values(t, year, Options())
-            finally:
-                t.close()
+        t = Tables(folder, "duckdb")
+        try:
+            if memory_limit:
+                t.con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+            values = compute_values(t, year, Options())
+        finally:
+            t.close()
         return [
             {"key": v.key, "year": v.year, "value": v.value, "previous": v.previous, "yoy": v.yoy}
             for v in values
@@ -105,8 +101,6 @@ def prepare(method: str, folder: Path, year: int, memory_limit: str | None) -> C
     from . import common
 
     common.params(year)  # load the parameter files once (untimed, the same for every method)
-    if method == "kechuang_fixed":
-        return _kechuang(folder, year, memory_limit, fixed=True)
     factories = {"kechuang": _kechuang, "sql": _sql, "pandas": _pandas}
     return factories[method](folder, year, memory_limit)
 
