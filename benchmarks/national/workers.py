@@ -54,7 +54,14 @@ def _text(value: Decimal | None) -> str | None:
 def _kechuang(
     folder: Path, year: int, memory_limit: str | None
 ) -> Callable[[], list[dict[str, Any]]]:
-    import ibis.backends.duckdb  # noqa: F401  (Ibis's DuckDB backend: imported lazily on connect)
+    # Ibis imports its DuckDB backend on the first connect and its result converters (which
+    # import pandas) on the first result: modules, like the baselines' duckdb and pandas, so
+    # imported before the timer.
+    import ibis.backends.duckdb
+    import ibis.backends.duckdb.converter
+    import ibis.expr.types.groupby
+    import ibis.formats.pandas
+    import ibis.formats.pyarrow  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     from kechuang.indicators.compute import compute_values
