@@ -45,11 +45,7 @@ class WebWorld:
     release_id: str
 
 
-@pytest.fixture(scope="module")
-def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
-    """A migrated SQLite database with the web world and a 2024 release (one per module)."""
-    base = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{base / 'web.db'}"
+def _world(url: str, base: Path) -> Iterator[WebWorld]:
     releases = base / "releases"
     old = os.environ.get("KECHUANG_RELEASES_DIR")
     os.environ["KECHUANG_RELEASES_DIR"] = str(releases)
@@ -64,12 +60,44 @@ def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
         reset_engines()
 
 
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def web_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebWorld]:
+    """A migrated database with the web world and a 2024 release (one per module and backend):
+    the page tests run on SQLite and on a throwaway PostgreSQL database, as the API tests do."""
+    base = tmp_path_factory.mktemp("web")
+    if request.param == "sqlite":
+        yield from _world(f"sqlite:///{base / 'web.db'}", base)
+        return
+    from tests.conftest import _PgTemplate
+
+    pg: _PgTemplate = request.getfixturevalue("_pg_template")
+    name = pg.clone()
+    try:
+        yield from _world(pg.server.url(name), base)
+    finally:
+        pg.drop(name)
+
+
+@pytest.fixture(scope="module")
+def browser_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
+    """The browser journeys' world: SQLite only (the pages are tested on both backends above;
+    a browser run per backend would double the slowest tests for no other code path)."""
+    base = tmp_path_factory.mktemp("web-browser")
+    yield from _world(f"sqlite:///{base / 'web.db'}", base)
+
+
 @pytest.fixture(autouse=True)
 def _releases_dir(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages read releases from the module's release directory."""
-    if "web_world" in request.fixturenames:
-        ww: WebWorld = request.getfixturevalue("web_world")
-        monkeypatch.setenv("KECHUANG_RELEASES_DIR", str(ww.releases))
+    for name in ("web_world", "browser_world"):
+        if name in request.fixturenames:
+            ww: WebWorld = request.getfixturevalue(name)
+            monkeypatch.setenv("KECHUANG_RELEASES_DIR", str(ww.releases))
 
 
 def web_app(url: str) -> FastAPI:
@@ -96,13 +124,13 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(web_world: WebWorld) -> Iterator[Server]:
+def server(browser_world: WebWorld) -> Iterator[Server]:
     """uvicorn on 127.0.0.1 with a free port, serving the web app on the module's database."""
     import uvicorn
 
     port = free_port()
     config = uvicorn.Config(
-        web_app(web_world.url), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        web_app(browser_world.url), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -113,7 +141,7 @@ def server(web_world: WebWorld) -> Iterator[Server]:
             raise RuntimeError("the web server did not start")
         time.sleep(0.05)
     try:
-        yield Server(base_url=f"http://127.0.0.1:{port}", world=web_world)
+        yield Server(base_url=f"http://127.0.0.1:{port}", world=browser_world)
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
