@@ -82,6 +82,13 @@ def list_applications(
     return paginate(scoped.session, scoped.scope(stmt), page, ApplicationRead.model_validate)
 
 
+def _application(scoped: Scoped, application_no: str) -> CreditApplication:
+    """The application, if it is within the caller's organisation (else 403/404)."""
+    app = credit_service.get_application(session=scoped.session, application_no=application_no)
+    scoped.check(app, "credit.application")
+    return app
+
+
 @router.get("/applications/{application_no}", response_model=ApplicationRead)
 def get_application(
     application_no: Key, scoped: Annotated[Scoped, authorize("credit.application", "read")]
@@ -120,8 +127,7 @@ def start_review(
     scoped: Annotated[Scoped, authorize("credit.grant", "write")],
 ) -> ApplicationRead:
     """The bank starts reviewing an application it received (submitted → under review)."""
-    app = credit_service.get_application(session=scoped.session, application_no=application_no)
-    scoped.check(app, "credit.application")
+    app = _application(scoped, application_no)
     app = credit_service.start_review(
         session=scoped.session, application=app, on=body.on, actor=scoped.actor
     )
@@ -135,8 +141,7 @@ def approve_application(
     scoped: Annotated[Scoped, authorize("credit.grant", "write")],
 ) -> GrantRead:
     """The bank approves an application it received: the credit grant (授信) with its terms."""
-    app = credit_service.get_application(session=scoped.session, application_no=application_no)
-    scoped.check(app, "credit.application")
+    app = _application(scoped, application_no)
     if body.grant is None:
         raise ValidationError(
             Msg("批准授信需要授信条款（grant）", "approving needs the grant terms (grant)"),
@@ -155,8 +160,7 @@ def reject_application(
     scoped: Annotated[Scoped, authorize("credit.grant", "write")],
 ) -> ApplicationRead:
     """The bank rejects an application it received (a reason is required)."""
-    app = credit_service.get_application(session=scoped.session, application_no=application_no)
-    scoped.check(app, "credit.application")
+    app = _application(scoped, application_no)
     if not body.reason:
         raise ValidationError(
             Msg("拒绝申请需要说明理由（reason）", "rejecting needs a reason"),
@@ -182,8 +186,7 @@ def withdraw_application(
     scoped: Annotated[Scoped, authorize("credit.application", "withdraw")],
 ) -> ApplicationRead:
     """The enterprise withdraws its own application (submitted or under review → withdrawn)."""
-    app = credit_service.get_application(session=scoped.session, application_no=application_no)
-    scoped.check(app, "credit.application")
+    app = _application(scoped, application_no)
     app = credit_service.withdraw_application(
         session=scoped.session, application=app, on=body.on, actor=scoped.actor, reason=body.reason
     )
